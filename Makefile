@@ -1,0 +1,57 @@
+# The two commands of the README: `make book` and `make test`. Each creates .venv when it is
+# missing and installs what it needs from pyproject.toml.
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+.DEFAULT_GOAL := book
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check
+export TF_CPP_MIN_LOG_LEVEL := 3
+export TF_ENABLE_ONEDNN_OPTS := 0
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+.PHONY: book html test chromium lint clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade pip
+
+# Stamp files: reinstall when pyproject.toml changes. Editable, so the chapters import the
+# library of this very commit.
+$(VENV)/.book: pyproject.toml | $(PY)
+	$(PIP) install -e ".[book]"
+	touch $@
+
+$(VENV)/.test: pyproject.toml | $(PY)
+	$(PIP) install -e ".[book,test,dev]"
+	touch $@ $(VENV)/.book
+
+## make book: execute every chapter (quick profile, CPU, embedded data), then build _build/html
+book: $(VENV)/.book
+	$(PY) -m skelrnn book --profile quick --output .
+
+## make html: the same as book (kept for habit)
+html: book
+
+## Headless Chromium for the site test (Debian package), installed when missing.
+chromium:
+	@if ! command -v chromium >/dev/null; then \
+	  if [ "$$(id -u)" != 0 ]; then echo "install Debian's chromium (apt-get install chromium) first" >&2; exit 1; fi; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	fi
+
+## make test: lint, unit tests, the book build (smoke profile), notebook tests (nbval) and the site test
+test: $(VENV)/.test chromium
+	$(PY) -m ruff check lib tests tools
+	$(PY) -m skelrnn book --profile smoke --output _build/smoke --results-dir _build/smoke/results
+	$(PY) -m skelrnn parameterize --profile smoke --output _build/nbval
+	SKELRNN_SITE=_build/smoke/_build/html $(PY) -m pytest tests _build/nbval --nbval-lax -p no:cacheprovider
+
+lint: $(VENV)/.test
+	$(PY) -m ruff check lib tests tools
+	$(PY) -m ruff format --check lib tests tools
+
+clean:
+	rm -rf _build results/smoke results/quick

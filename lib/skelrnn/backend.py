@@ -1,0 +1,126 @@
+"""The one place where skelrnn talks to the Keras backend (TensorFlow, JAX or torch) directly.
+
+Everything else in the library is written against ``keras`` and ``keras.ops`` so that the
+notebooks run unchanged with ``KERAS_BACKEND=jax`` or ``torch``. Two things cannot be said in
+Keras alone: making the backend deterministic, and taking a gradient outside ``fit``.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+
+import numpy as np
+
+__all__ = ["set_seed", "layer_gradients", "describe"]
+
+
+def set_seed(seed: int) -> None:
+    """Seed Python, NumPy and the backend, and ask the backend for deterministic kernels.
+
+    Same seed, same profile, same machine: same numbers (tested in tests/test_determinism.py).
+    """
+    import keras
+
+    keras.utils.set_random_seed(int(seed))
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
+    elif backend == "torch":
+        import torch
+
+        torch.use_deterministic_algorithms(True, warn_only=True)
+
+
+def layer_gradients(layer, x: np.ndarray, upstream: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Gradient of ``L = sum(upstream * layer(x))`` by the backend's automatic differentiation.
+
+    Parameters
+    ----------
+    layer : a built Keras layer
+    x : array (N, T, D)
+    upstream : array shaped like ``layer(x)``
+
+    Returns
+    -------
+    dx : array shaped like ``x``
+    dweights : list of arrays, one per ``layer.trainable_weights`` in that order
+    """
+    import keras
+
+    backend = keras.backend.backend()
+    x = np.asarray(x, dtype="float32")
+    upstream = np.asarray(upstream, dtype="float32")
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        xt = tf.constant(x)
+        with tf.GradientTape() as tape:
+            tape.watch(xt)
+            loss = tf.reduce_sum(layer(xt) * upstream)
+        grads = tape.gradient(loss, [xt] + [v.value for v in layer.trainable_weights])
+        grads = [g.numpy() for g in grads]
+    elif backend == "jax":
+        import jax
+
+        trainable = [v.value for v in layer.trainable_weights]
+        non_trainable = [v.value for v in layer.non_trainable_weights]
+
+        def loss_fn(xv, tv):
+            out, _ = layer.stateless_call(tv, non_trainable, xv)
+            return (out * upstream).sum()
+
+        gx, gw = jax.grad(loss_fn, argnums=(0, 1))(x, trainable)
+        grads = [np.asarray(gx)] + [np.asarray(g) for g in gw]
+    elif backend == "torch":
+        import torch
+
+        xt = torch.tensor(x, requires_grad=True)
+        for v in layer.trainable_weights:
+            v.value.grad = None
+        loss = (layer(xt) * torch.tensor(upstream)).sum()
+        loss.backward()
+        grads = [xt.grad.numpy()] + [v.value.grad.detach().cpu().numpy() for v in layer.trainable_weights]
+    else:
+        raise NotImplementedError(f"gradients for the Keras backend {backend!r}")
+    return grads[0], grads[1:]
+
+
+def describe() -> dict[str, str]:
+    """Versions and device, printed at the top of every chapter and stored in result records."""
+    import keras
+
+    import skelrnn
+
+    backend = keras.backend.backend()
+    info = {
+        "skelrnn": skelrnn.__version__,
+        "python": sys.version.split()[0],
+        "numpy": np.__version__,
+        "keras": keras.__version__,
+        "backend": backend,
+        "platform": platform.platform(terse=True),
+        "cpu_count": str(os.cpu_count()),
+    }
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        info["tensorflow"] = tf.__version__
+        gpus = tf.config.list_physical_devices("GPU")
+    elif backend == "jax":
+        import jax
+
+        info["jax"] = jax.__version__
+        gpus = [d for d in jax.devices() if d.platform == "gpu"]
+    elif backend == "torch":
+        import torch
+
+        info["torch"] = torch.__version__
+        gpus = list(range(torch.cuda.device_count()))
+    else:
+        gpus = []
+    info["device"] = f"{len(gpus)} GPU" if gpus else "CPU"
+    return info

@@ -1,0 +1,177 @@
+"""A long-memory toy task: the label is written in the first frames of a long noisy sequence.
+
+Defined for the chapter "Recurrent networks from scratch" (``notebooks/01_rnn_math.ipynb``),
+where it shows in practice what the vanishing gradient means (thesis 2.3.1-2.3.3): to classify
+a sequence the network must carry the cue from the first frames through ``T - cue_steps``
+frames of noise. A standard RNN loses it as ``T`` grows; the gated cells keep it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+__all__ = [
+    "MemoryTaskConfig",
+    "make_memory_task",
+    "recurrent_layer",
+    "build_classifier",
+    "train_memory_task",
+    "run_memory_grid",
+    "CELLS",
+]
+
+CELLS = ("rnn", "lstm", "gru")
+
+
+@dataclass(frozen=True)
+class MemoryTaskConfig:
+    """Sizes of one memory-task run. Units: steps, sequences, epochs."""
+
+    n_classes: int = 8
+    cue_steps: int = 3
+    noise: float = 0.1
+    units: int = 32
+    n_train: int = 1024
+    n_test: int = 512
+    epochs: int = 10
+    batch_size: int = 32
+    learning_rate: float = 5e-3  # thesis 3.1.2 (Adam, clipping at global norm 1)
+
+    def __post_init__(self) -> None:
+        for name in ("n_classes", "cue_steps", "units", "n_train", "n_test", "epochs", "batch_size"):
+            if int(getattr(self, name)) < 1:
+                raise ValueError(f"MemoryTaskConfig.{name} must be >= 1, got {getattr(self, name)}")
+        if self.n_classes < 2:
+            raise ValueError("MemoryTaskConfig.n_classes must be >= 2")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def make_memory_task(n: int, length: int, cfg: MemoryTaskConfig, rng: np.random.Generator):
+    """Sequences ``x`` (n, length, n_classes + 1) float32 and labels ``y`` (n,) int.
+
+    Every frame shows a random symbol, one-hot over the first ``n_classes`` channels, plus
+    Gaussian noise of standard deviation ``cfg.noise``. The last channel is a marker, on
+    during the first ``cfg.cue_steps`` frames only, and the symbol shown under the marker is
+    the label. The later symbols are distractors that look exactly like the cue: a cell that
+    cannot choose what to write into its state forgets the cue under them.
+    """
+    if length <= cfg.cue_steps:
+        raise ValueError(f"length must exceed cue_steps ({cfg.cue_steps}), got {length}")
+    y = rng.integers(0, cfg.n_classes, size=n)
+    symbols = rng.integers(0, cfg.n_classes, size=(n, length))
+    symbols[:, : cfg.cue_steps] = y[:, None]
+    x = cfg.noise * rng.standard_normal((n, length, cfg.n_classes + 1))
+    x[np.arange(n)[:, None], np.arange(length)[None, :], symbols] += 1.0
+    x[:, : cfg.cue_steps, -1] += 1.0  # the marker
+    return x.astype("float32"), y
+
+
+def recurrent_layer(cell: str, units: int, return_sequences: bool = False):
+    """A Keras recurrent layer initialised as in the thesis (3.1.2).
+
+    Glorot (Xavier) initialisation for every weight matrix, the recurrent ones included (Keras
+    would otherwise start them orthogonal); the GRU in the thesis's form (``reset_after=False``)
+    with its reset and update gates biased to 1; the LSTM with Keras's forget-gate bias of 1.
+    The GRU bias is set when the layer is built, by the layer's own initialiser.
+    """
+    import keras
+
+    layers = {"rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
+    if cell not in layers:
+        raise ValueError(f"cell must be one of {CELLS}, got {cell!r}")
+    extra = {"recurrent_initializer": "glorot_uniform", "return_sequences": return_sequences}
+    if cell == "gru":
+        # Keras orders the GRU bias as update (z), reset (r), candidate: the first 2H entries are 1.
+        bias = np.concatenate([np.ones(2 * units), np.zeros(units)]).astype("float32")
+        extra.update(reset_after=False, bias_initializer=keras.initializers.Constant(bias))
+    return layers[cell](units, **extra)
+
+
+def build_classifier(cell: str, length: int, cfg: MemoryTaskConfig):
+    """One recurrent layer read at its last step, then a softmax: the thesis's head (fig. 11) in miniature."""
+    import keras
+
+    model = keras.Sequential(
+        [
+            keras.Input((length, cfg.n_classes + 1)),
+            recurrent_layer(cell, cfg.units),
+            keras.layers.Dense(cfg.n_classes, activation="softmax"),
+        ]
+    )
+    model.compile(
+        optimizer=keras.optimizers.Adam(cfg.learning_rate, epsilon=1e-4, global_clipnorm=1.0),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    return model
+
+
+def train_memory_task(cell: str, length: int, cfg: MemoryTaskConfig, seed: int) -> dict:
+    """Train one classifier on fresh data and return a JSON-able record of the run.
+
+    Keys: cell, length, seed, config, test_accuracy, history (per-epoch train loss and accuracy),
+    seconds. Deterministic for a given seed on a given machine.
+    """
+    from skelrnn.backend import set_seed
+
+    set_seed(seed)
+    rng = np.random.default_rng(seed)
+    x_train, y_train = make_memory_task(cfg.n_train, length, cfg, rng)
+    x_test, y_test = make_memory_task(cfg.n_test, length, cfg, rng)
+    model = build_classifier(cell, length, cfg)
+    start = time.perf_counter()
+    hist = model.fit(x_train, y_train, batch_size=cfg.batch_size, epochs=cfg.epochs, verbose=0, shuffle=True)
+    proba = model.predict(x_test, batch_size=256, verbose=0)
+    seconds = time.perf_counter() - start
+    return {
+        "cell": cell,
+        "length": int(length),
+        "seed": int(seed),
+        "config": cfg.to_dict(),
+        "test_accuracy": float(np.mean(proba.argmax(axis=1) == y_test)),
+        "chance": 1.0 / cfg.n_classes,
+        "history": {k: [float(v) for v in vals] for k, vals in hist.history.items()},
+        "seconds": round(seconds, 3),
+    }
+
+
+def run_memory_grid(lengths, cfg: MemoryTaskConfig, seeds, record_path, cells=CELLS, log=print) -> dict:
+    """Train every (cell, length, seed) and keep the runs in one result record at ``record_path``.
+
+    The record is rewritten atomically after each run, and runs already in it with the same
+    configuration are not repeated: a grid interrupted half way resumes where it stopped.
+    Returns the record: ``{"experiment", "config", "environment", "runs": [...]}``.
+    """
+    from pathlib import Path
+
+    from skelrnn.backend import describe
+    from skelrnn.results import read_record, write_record
+
+    record_path = Path(record_path)
+    header = {"experiment": "memory_task", "config": cfg.to_dict()}
+    record = read_record(record_path) if record_path.exists() else {}
+    if {k: record.get(k) for k in header} != header:
+        record = dict(header, runs=[])  # another configuration: start afresh
+    record["environment"] = describe()
+    done = {(r["cell"], r["length"], r["seed"]) for r in record["runs"]}
+    for length in lengths:
+        for cell in cells:
+            for seed in seeds:
+                if (cell, int(length), int(seed)) in done:
+                    continue
+                run = train_memory_task(cell, int(length), cfg, int(seed))
+                record["runs"].append(run)
+                write_record(record_path, record)
+                log(
+                    f"{cell:>4}  T={length:<4d} seed={seed}  "
+                    f"test accuracy {run['test_accuracy']:.3f}  ({run['seconds']:.1f} s)"
+                )
+    wanted = {(c, int(t), int(s)) for c in cells for t in lengths for s in seeds}
+    record["runs"] = [r for r in record["runs"] if (r["cell"], r["length"], r["seed"]) in wanted]
+    write_record(record_path, record)
+    return record

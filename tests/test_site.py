@@ -1,0 +1,95 @@
+"""The built site in a real browser, with the network off: the chapter's plotly figures render.
+
+The site comes from ``SKELRNN_SITE`` (``make test`` builds it with the smoke profile); without
+it the test builds the smoke book itself into a temporary folder.
+"""
+
+import functools
+import http.server
+import os
+import shutil
+import threading
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from skelrnn import run
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
+
+
+@pytest.fixture(scope="module")
+def site(repo_root, tmp_path_factory) -> Path:
+    given = os.environ.get("SKELRNN_SITE")
+    if given:
+        path = Path(given).resolve()
+        assert (path / "index.html").is_file(), f"SKELRNN_SITE={given}: no index.html there; build the book first"
+        return path
+    out = tmp_path_factory.mktemp("book")
+    return run.build_book(repo_root, "smoke", out, results_dir=out / "results")
+
+
+@pytest.fixture(scope="module")
+def server(site):
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    http.server.SimpleHTTPRequestHandler.log_message = lambda *args: None  # quiet test output
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium")
+    assert chromium, "Debian's chromium is required for the site test (make test installs it)"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        yield b
+        b.close()
+
+
+def open_offline(browser, url):
+    """Open ``url`` with every request off 127.0.0.1 blocked; returns (page, errors, blocked)."""
+    page = browser.new_page()
+    errors, blocked = [], []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+
+    def gate(route):
+        if urlparse(route.request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", gate)
+    page.goto(url, wait_until="networkidle")
+    return page, errors, blocked
+
+
+def test_chapter_figures_render_offline(browser, server):
+    page, errors, blocked = open_offline(browser, f"{server}/notebooks/01_rnn_math.html")
+    page.wait_for_function("document.querySelectorAll('.plotly-graph-div svg.main-svg').length >= 2", timeout=20000)
+    traces = page.evaluate(
+        """() => Array.from(document.querySelectorAll('.plotly-graph-div')).map(
+               div => div.querySelectorAll('svg.main-svg g.trace').length)"""
+    )
+    assert len(traces) == 2, f"expected the chapter's two figures, found {len(traces)}"
+    assert all(n >= 3 for n in traces), f"each figure draws one trace per cell (RNN, LSTM, GRU): {traces}"
+    assert page.evaluate("typeof window.Plotly") == "object"
+    assert page.evaluate("document.querySelectorAll('mjx-container').length") > 10, "MathJax did not typeset"
+    assert not blocked, f"the page tried to reach the network: {blocked}"
+    assert not errors, f"the page logged errors: {errors}"
+
+
+def test_every_page_loads_without_errors(browser, server, site):
+    for html in ["index.html", "book/intro.html", "book/bibliography.html"]:
+        assert (site / html).is_file(), html
+        page, errors, blocked = open_offline(browser, f"{server}/{html}")
+        assert not blocked and not errors, (html, blocked, errors)
+        page.close()

@@ -33,7 +33,7 @@ def test_good_book_builds_and_hides_the_injected_cell(tmp_path, repo_root):
     page = (site / "notebooks" / "01_tiny.html").read_text()
     assert "profile is smoke" in page
     assert (site / "_static" / "plotly.min.js").is_file()
-    executed = nbformat.read(tmp_path / "out" / "src" / "notebooks" / "01_tiny.ipynb", 4)
+    executed = nbformat.read(tmp_path / "out" / "_build" / "src" / "notebooks" / "01_tiny.ipynb", 4)
     injected = [c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert injected and "remove-cell" in injected[0].metadata["tags"]
 

@@ -68,6 +68,7 @@ def gradient_norm_figure(norms: dict[str, np.ndarray]):
         xaxis_title="distance to the loss k (time steps)",
         yaxis_title="||dL/dh<sub>T-k</sub>|| / ||dL/dh<sub>T</sub>||",
         yaxis_type="log",
+        yaxis_exponentformat="power",
         template="plotly_white",
         height=420,
     )

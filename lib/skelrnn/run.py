@@ -129,11 +129,11 @@ def stage_book(root: Path, profile: str, stage: Path, results_dir: Path, log=pri
 def build_book(root: Path, profile: str, output: Path, results_dir: Path | None = None, log=print) -> Path:
     """Execute the chapters with ``profile`` and build the HTML; returns the folder of the site.
 
-    ``output`` receives ``src/`` (the staged, executed sources) and ``_build/html`` (the site).
+    ``output`` receives ``_build/src`` (the staged, executed sources) and ``_build/html`` (the site).
     """
     root, output = Path(root).resolve(), Path(output).resolve()
     results_dir = Path(results_dir or root / "results").resolve()
-    stage = output / "src"
+    stage = output / "_build" / "src"
     stage_book(root, profile, stage, results_dir, log=log)
     site = output / "_build" / "html"
     if site.exists():

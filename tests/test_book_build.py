@@ -50,3 +50,12 @@ def test_bad_cell_fails_the_build(tmp_path, repo_root, body, match):
     src = make_book(tmp_path / "src", repo_root, body)
     with pytest.raises(run.BookError, match=match):
         run.build_book(src, "smoke", tmp_path / "out")
+
+
+def test_parameterize_injects_the_profile_without_executing(tmp_path, repo_root):
+    out = run.parameterize_chapters(repo_root, "smoke", tmp_path, tmp_path / "results")
+    assert [p.name for p in out] == [p.name for p in run.chapter_notebooks(repo_root)]
+    nb = nbformat.read(out[0], 4)
+    injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert len(injected) == 1 and 'profile = "smoke"' in injected[0].source
+    assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")

@@ -87,13 +87,14 @@ def parameterize_chapters(root: Path, profile: str, out_dir: Path, results_dir: 
     Used by the notebook tests: nbval then executes these copies with the smoke profile.
     """
     import nbformat
+    from papermill.iorw import load_notebook_node
     from papermill.parameterize import parameterize_notebook
 
     _check_profile(profile)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for src in chapter_notebooks(root):
-        nb = nbformat.read(src, as_version=4)
+        nb = load_notebook_node(str(src))  # papermill's loader fills in the metadata it relies on
         nb = parameterize_notebook(nb, {"profile": profile, "results_dir": str(results_dir)})
         dst = out_dir / src.name
         nbformat.write(nb, dst)

@@ -33,8 +33,15 @@ __all__ = [
     "forward",
     "bptt",
     "weights_from_keras",
+    "weights_from_arrays",
+    "Gradients",
     "hidden_gradient_norms",
     "sigmoid",
+    "numerical_gradient",
+    "relative_error",
+    "keras_layer",
+    "keras_agreement",
+    "gradient_checks",
 ]
 
 

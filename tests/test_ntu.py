@@ -156,3 +156,18 @@ def test_skeleton_tree_and_detector_subset():
     assert sub[0, 0].tolist() == x[0, 3].tolist()  # head is NTU joint 4
     with pytest.raises(ValueError, match="25"):
         skeleton.to_detector_joints(np.zeros((3, 13, 3)))
+
+
+def test_duplicate_body_id_in_a_frame_names_the_body_line():
+    seq = random_sequence(np.random.default_rng(6), n_frames=1, n_bodies=2, absent=0)
+    seq.body_ids[1] = seq.body_ids[0]
+    with pytest.raises(SkeletonFormatError, match="distinct body IDs") as err:
+        ntu.parse_skeleton(ntu.format_skeleton(seq), "dup.skeleton")
+    assert err.value.line == 1 + 1 + 27 + 1  # frame count, body count, first body, second body line
+
+
+def test_atomic_skeleton_write_leaves_no_temporary_file(tmp_path):
+    seq = random_sequence(np.random.default_rng(7), n_frames=2, n_bodies=1)
+    ntu.write_skeleton(tmp_path / "a.skeleton", seq, newline="\r\n")
+    assert [p.name for p in tmp_path.iterdir()] == ["a.skeleton"]
+    assert (tmp_path / "a.skeleton").read_bytes().count(b"\r\n") == 1 + 2 * (1 + 1 + 1 + 25)

@@ -233,6 +233,8 @@ def parse_skeleton(text: str, path: str | os.PathLike = "<string>") -> SkeletonS
                 body_id = int(tokens[0])
             except ValueError:
                 raise SkeletonFormatError(path, n, what + " with an integer bodyID", tokens[0]) from None
+            if body_id in (bid for bid, _, _ in bodies):
+                raise SkeletonFormatError(path, n, f"frame {t + 1}: distinct body IDs", str(body_id))
             info = _floats(path, n, tokens[1:], what)
             lines.count(f"frame {t + 1}, body {b + 1}: the joint count {N_JOINTS}", N_JOINTS, N_JOINTS)
             joints = []
@@ -242,8 +244,6 @@ def parse_skeleton(text: str, path: str | os.PathLike = "<string>") -> SkeletonS
                 if len(tokens) != len(JOINT_FIELDS):
                     raise SkeletonFormatError(path, n, jwhat, " ".join(tokens))
                 joints.append(_floats(path, n, tokens, jwhat))
-            if body_id in {bid for bid, _, _ in bodies}:
-                raise SkeletonFormatError(path, n, f"frame {t + 1}: distinct body IDs", str(body_id))
             order.setdefault(body_id, len(order))
             bodies.append((body_id, info, joints))
         frames.append(bodies)
@@ -289,11 +289,7 @@ def format_skeleton(seq: SkeletonSequence, newline: str = "\n") -> str:
 
 
 def write_skeleton(path: str | os.PathLike, seq: SkeletonSequence, newline: str = "\n") -> Path:
-    """Write ``seq`` as a ``.skeleton`` file (atomically: a temporary file renamed into place)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", encoding="ascii", newline="") as fh:
-        fh.write(format_skeleton(seq, newline))
-    os.replace(tmp, path)
-    return path
+    """Write ``seq`` as a ``.skeleton`` file, atomically (``results.write_text_atomic``)."""
+    from skelrnn.results import write_text_atomic
+
+    return write_text_atomic(path, format_skeleton(seq, newline), encoding="ascii")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["write_record", "read_record"]
+__all__ = ["write_text_atomic", "write_record", "read_record"]
 
 
 def _jsonable(obj):
@@ -27,18 +27,18 @@ def _jsonable(obj):
     return obj
 
 
-def write_record(path: str | os.PathLike, record: dict) -> Path:
-    """Write ``record`` as JSON at ``path`` atomically: readers see the old file or the new one, never half.
+def write_text_atomic(path: str | os.PathLike, text: str, encoding: str = "utf-8") -> Path:
+    """Write ``text`` verbatim at ``path`` atomically: readers see the old file or the new one, never half.
 
-    The file is written next to its destination, flushed to disk, then renamed over it.
+    The file is written next to its destination, flushed to disk, then renamed over it; on any
+    error the temporary file is removed and the old file stays.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(_jsonable(record), indent=1, sort_keys=True, allow_nan=False)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text + "\n")
+        with os.fdopen(fd, "w", encoding=encoding, newline="") as fh:
+            fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -46,6 +46,12 @@ def write_record(path: str | os.PathLike, record: dict) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def write_record(path: str | os.PathLike, record: dict) -> Path:
+    """Write ``record`` as JSON at ``path`` atomically (``write_text_atomic``)."""
+    text = json.dumps(_jsonable(record), indent=1, sort_keys=True, allow_nan=False)
+    return write_text_atomic(path, text + "\n")
 
 
 def read_record(path: str | os.PathLike) -> dict:

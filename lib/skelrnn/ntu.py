@@ -275,21 +275,46 @@ def _fmt(v: float) -> str:
     return str(int(v)) if float(v).is_integer() and abs(v) < 1e15 else repr(float(v))
 
 
-def format_skeleton(seq: SkeletonSequence, newline: str = "\n") -> str:
-    """The text of ``seq`` in the ``.skeleton`` format; ``parse_skeleton`` of it gives the same arrays."""
+def format_skeleton(seq: SkeletonSequence, newline: str = "\n", digits: int | None = None) -> str:
+    """The text of ``seq`` in the ``.skeleton`` format.
+
+    With ``digits=None`` every value is written exactly (shortest round-trip text), so
+    ``parse_skeleton`` gives back the same arrays. With ``digits=k`` values are written with
+    ``k`` significant digits (``%.kg``, the Kinect SDK writes about 7): much faster and smaller,
+    and reading back gives the values rounded to ``k`` digits.
+    """
+    if digits is not None and not 1 <= int(digits) <= 17:
+        raise ValueError(f"digits: expected an integer in 1..17 or None, got {digits!r}")
+    if digits is None:
+        body_line = lambda info: " ".join(_fmt(v) for v in info)  # noqa: E731
+        block = lambda rows: newline.join(" ".join(_fmt(v) for v in row) for row in rows)  # noqa: E731
+    else:
+        # One %-template per body block: the formatting loop then runs in C.
+        f = f"%.{int(digits)}g"
+        info_tpl = " ".join([f] * len(BODY_FIELDS))
+        block_tpl = newline.join([" ".join([f] * len(JOINT_FIELDS))] * N_JOINTS)
+        body_line = lambda info: info_tpl % tuple(info.tolist())  # noqa: E731
+        block = lambda rows: block_tpl % tuple(rows.ravel().tolist())  # noqa: E731
     out = [str(seq.n_frames)]
     for t in range(seq.n_frames):
         slots = np.flatnonzero(seq.present[t])
         out.append(str(len(slots)))
         for b in slots:
-            out.append(" ".join([str(int(seq.body_ids[b]))] + [_fmt(v) for v in seq.body_info[t, b]]))
+            out.append(f"{int(seq.body_ids[b])} {body_line(seq.body_info[t, b])}")
             out.append(str(N_JOINTS))
-            out.extend(" ".join(_fmt(v) for v in row) for row in seq.joints[t, b])
+            out.append(block(seq.joints[t, b]))
     return newline.join(out) + newline
 
 
-def write_skeleton(path: str | os.PathLike, seq: SkeletonSequence, newline: str = "\n") -> Path:
-    """Write ``seq`` as a ``.skeleton`` file, atomically (``results.write_text_atomic``)."""
+def write_skeleton(
+    path: str | os.PathLike,
+    seq: SkeletonSequence,
+    newline: str = "\n",
+    digits: int | None = None,
+    fsync: bool = True,
+) -> Path:
+    """Write ``seq`` as a ``.skeleton`` file atomically (``results.write_text_atomic``, whose ``fsync``
+    this passes on); ``digits`` as in ``format_skeleton``."""
     from skelrnn.results import write_text_atomic
 
-    return write_text_atomic(path, format_skeleton(seq, newline), encoding="ascii")
+    return write_text_atomic(path, format_skeleton(seq, newline, digits), encoding="ascii", fsync=fsync)

@@ -27,11 +27,13 @@ def _jsonable(obj):
     return obj
 
 
-def write_text_atomic(path: str | os.PathLike, text: str, encoding: str = "utf-8") -> Path:
+def write_text_atomic(path: str | os.PathLike, text: str, encoding: str = "utf-8", fsync: bool = True) -> Path:
     """Write ``text`` verbatim at ``path`` atomically: readers see the old file or the new one, never half.
 
-    The file is written next to its destination, flushed to disk, then renamed over it; on any
-    error the temporary file is removed and the old file stays.
+    The file is written next to its destination, flushed (and with ``fsync`` forced to disk),
+    then renamed over it; on any error the temporary file is removed and the old file stays.
+    Data that can be regenerated (the synthetic dataset) skips the fsync, which costs
+    milliseconds per file.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -40,7 +42,8 @@ def write_text_atomic(path: str | os.PathLike, text: str, encoding: str = "utf-8
         with os.fdopen(fd, "w", encoding=encoding, newline="") as fh:
             fh.write(text)
             fh.flush()
-            os.fsync(fh.fileno())
+            if fsync:
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

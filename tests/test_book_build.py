@@ -16,7 +16,8 @@ def make_book(root, repo_root, body):
     (root / "book").mkdir(parents=True)
     (root / "notebooks").mkdir()
     shutil.copy(repo_root / "_config.yml", root)
-    shutil.copy(repo_root / "book" / "references.bib", root / "book")
+    for name in ("references.bib", "favicon.svg"):  # files that _config.yml names
+        shutil.copy(repo_root / "book" / name, root / "book")
     (root / "_toc.yml").write_text(TOC)
     (root / "book" / "intro.md").write_text("# Tiny book\n\nA test of the build.\n")
     params = new_code_cell(PARAMS)

@@ -56,20 +56,41 @@ def test_translations():
     quat=st.tuples(*[st.floats(-1, 1) for _ in range(4)]).filter(lambda q: np.linalg.norm(q) > 0.1),
     shift=st.tuples(*[st.floats(-5, 5) for _ in range(3)]),
     scale=st.floats(0.3, 3.0),
+    n_joints=st.sampled_from([25, 13]),
 )
-def test_alignment_is_invariant_to_rigid_motion_and_scale(quat, shift, scale):
+def test_alignment_is_invariant_to_rigid_motion_and_scale(quat, shift, scale, n_joints):
     xyz = walking_sequence()
+    if n_joints == 13:
+        xyz = preprocess.drop_to_detector_joints(xyz)
     rot = Rotation.from_quat(quat).as_matrix()
     moved = scale * xyz @ rot.T + np.array(shift)
     np.testing.assert_allclose(preprocess.align_sequence(moved), preprocess.align_sequence(xyz), atol=1e-9)
 
 
-def test_alignment_puts_the_body_in_a_canonical_frame():
-    aligned = preprocess.align_sequence(walking_sequence(), reference_bone_length=0.25)
-    first = aligned[0]
-    across = first[preprocess.LEFT_SHOULDER] - first[preprocess.RIGHT_SHOULDER]
+@pytest.mark.parametrize("n_joints", [25, 13])
+def test_alignment_puts_the_body_in_a_canonical_frame(n_joints):
+    xyz = walking_sequence()
+    if n_joints == 13:
+        xyz = preprocess.drop_to_detector_joints(xyz)
+    aligned = preprocess.align_sequence(xyz, reference=0.25)
+    ls, rs, lh, rh = preprocess._TORSO_CORNERS[n_joints]
+    across = aligned[0, ls] - aligned[0, rs]
     assert across[0] > 0 and abs(across[1]) < 1e-9 and abs(across[2]) < 1e-9
+    up = (aligned[0, ls] + aligned[0, rs] - aligned[0, lh] - aligned[0, rh]) / 2
+    assert up[1] > 0 and abs(up[2]) < 1e-9  # y in the plane of the shoulders and the hip centre
+    np.testing.assert_allclose(preprocess.torso(aligned), 0, atol=1e-12)  # torso of every frame
     assert abs(preprocess.mean_bone_length(aligned) - 0.25) < 1e-12
+
+
+def test_scaling_fits_the_reference_bone_lengths():
+    small, tall = walking_sequence(seed=3), 1.7 * walking_sequence(seed=3)
+    reference = preprocess.reference_bone_lengths([small, tall])
+    np.testing.assert_allclose(reference, 1.35 * preprocess.bone_lengths(small).mean(axis=0))
+    for xyz in (small, tall):  # both end at the reference size
+        aligned = preprocess.align_sequence(xyz, reference)
+        np.testing.assert_allclose(preprocess.bone_lengths(aligned).mean(axis=0), reference, rtol=1e-12)
+    with pytest.raises(ValueError, match="empty"):
+        preprocess.reference_bone_lengths([])
 
 
 def test_motion_and_shapes():
@@ -77,5 +98,15 @@ def test_motion_and_shapes():
     m = preprocess.motion(xyz)
     assert m.shape == (4, 25, 3)
     np.testing.assert_allclose(xyz[0] + m.cumsum(axis=0)[-1], xyz[-1])
-    with pytest.raises(ValueError, match=r"\(T, 25, 3\)"):
-        preprocess.translate_first_frame(np.zeros((4, 13, 3)))
+    with pytest.raises(ValueError, match=r"\(T, 25, 3\) or \(T, 13, 3\)"):
+        preprocess.translate_first_frame(np.zeros((4, 12, 3)))
+    assert preprocess.drop_to_detector_joints(xyz).shape == (5, 13, 3)
+
+
+def test_rigid_residual_is_zero_for_a_moved_copy_and_measures_noise():
+    xyz = walking_sequence()
+    rot = Rotation.from_euler("xyz", [0.3, -1.2, 2.0]).as_matrix()
+    assert preprocess.rigid_residual(xyz, xyz @ rot.T + [1.0, -2.0, 0.5]) < 1e-9
+    noisy = xyz + np.random.default_rng(0).normal(scale=0.01, size=xyz.shape)
+    # The mean length of 3-D Gaussian noise is 0.01 * sqrt(8 / pi) = 0.016 m; the fit removes a little.
+    assert 0.012 < preprocess.rigid_residual(xyz, noisy) < 0.0165

@@ -87,6 +87,35 @@ def test_chapter_figures_render_offline(browser, server):
     assert not errors, f"the page logged errors: {errors}"
 
 
+def test_data_chapter_draws_the_3d_viewer_and_its_figures_offline(browser, server):
+    page, errors, blocked = open_offline(browser, f"{server}/notebooks/02_data.html")
+    page.wait_for_function("document.querySelectorAll('.plotly-graph-div').length >= 5", timeout=20000)
+    page.wait_for_function("document.querySelector('.plotly-graph-div .gl-container canvas') !== null", timeout=20000)
+    figures = page.evaluate(
+        """() => Array.from(document.querySelectorAll('.plotly-graph-div')).map(div => ({
+               traces: (div.data || []).length,
+               frames: ((div._transitionData || {})._frames || []).length,
+               slider: div.querySelectorAll('.slider-container').length,
+               canvas: div.querySelectorAll('canvas').length,
+               svgTraces: div.querySelectorAll('svg.main-svg g.trace').length}))"""
+    )
+    assert len(figures) == 5, f"viewer, filling, alignment, lengths, classes; found {figures}"
+    viewer = figures[0]
+    assert viewer["canvas"] >= 1 and viewer["slider"] == 1, f"the 3D viewer has a WebGL scene and a slider: {viewer}"
+    assert viewer["traces"] == 3 and viewer["frames"] >= 5, f"bones, joints, labels, and animation frames: {viewer}"
+    assert all(f["svgTraces"] >= 3 for f in figures[1:]), figures
+    # Moving the slider animates the skeletons: the bone coordinates change.
+    before = page.evaluate("JSON.stringify(document.querySelectorAll('.plotly-graph-div')[0].data[0].z)")
+    page.evaluate(
+        """() => { const div = document.querySelectorAll('.plotly-graph-div')[0];
+                   return Plotly.animate(div, [div._transitionData._frames[4].name], {frame: {duration: 0}}); }"""
+    )
+    after = page.evaluate("JSON.stringify(document.querySelectorAll('.plotly-graph-div')[0].data[0].z)")
+    assert len(before) > 100 and before != after
+    assert not blocked, f"the page tried to reach the network: {blocked}"
+    assert not errors, f"the page logged errors: {errors}"
+
+
 def test_every_page_loads_without_errors(browser, server, site):
     for html in ["index.html", "book/intro.html", "book/bibliography.html"]:
         assert (site / html).is_file(), html

@@ -3,24 +3,10 @@
 Run: python tools/make_rnn_math_notebook.py
 """
 
-from pathlib import Path
+from nbtools import Chapter
 
-import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
-
-cells = []
-
-
-def md(text):
-    cells.append(new_markdown_cell(text.strip("\n")))
-
-
-def code(text, tags=()):
-    cell = new_code_cell(text.strip("\n"))
-    if tags:
-        cell.metadata["tags"] = list(tags)
-    cells.append(cell)
-
+chapter = Chapter()
+md, code = chapter.md, chapter.code
 
 md(r"""
 # Recurrent networks from scratch
@@ -322,9 +308,4 @@ of the next chapters compare the three cells on real actions, where the thesis f
 ahead of the LSTM, ahead of the standard RNN (its table 4).
 """)
 
-nb = new_notebook(cells=cells)
-nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
-nb.metadata["language_info"] = {"name": "python"}
-out = Path(__file__).resolve().parents[1] / "notebooks" / "01_rnn_math.ipynb"
-nbformat.write(nb, out)
-print(f"wrote {out}")
+chapter.write("01_rnn_math.ipynb")

@@ -16,7 +16,19 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["show", "plotly_js_path", "gradient_norm_figure", "memory_accuracy_figure", "CELL_NAMES", "CELL_COLORS"]
+__all__ = [
+    "show",
+    "plotly_js_path",
+    "gradient_norm_figure",
+    "memory_accuracy_figure",
+    "skeleton_animation",
+    "gap_filling_figure",
+    "alignment_figure",
+    "length_histogram",
+    "class_counts_figure",
+    "CELL_NAMES",
+    "CELL_COLORS",
+]
 
 CELL_NAMES = {"rnn": "standard RNN", "lstm": "LSTM", "gru": "GRU"}
 CELL_COLORS = {"rnn": "#d62728", "lstm": "#1f77b4", "gru": "#2ca02c"}
@@ -113,5 +125,233 @@ def memory_accuracy_figure(records: list[dict]):
         yaxis_range=[0, 1.05],
         template="plotly_white",
         height=420,
+    )
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# Skeletons (data chapter)
+# ---------------------------------------------------------------------------------------------
+
+
+def _bone_lines(pose: np.ndarray, segments) -> np.ndarray:
+    """Bones of one pose as a polyline with NaN breaks, ``(3 * n_bones, 3)``: plotly draws it as one trace."""
+    out = np.full((3 * len(segments), 3), np.nan)
+    parents, children = np.array(segments).T
+    out[0::3], out[1::3] = pose[parents], pose[children]
+    return out
+
+
+def _plot_coords(xyz: np.ndarray) -> np.ndarray:
+    """Camera coordinates (x, y up, z depth) to plot coordinates (x, depth, up): plotly's 3D z axis is up."""
+    return xyz[..., [0, 2, 1]]
+
+
+def skeleton_animation(sequences, titles, stride: int = 2, spacing: float = 1.4, columns: int = 4):
+    """An animated 3D gallery: each ``(T, J, 3)`` sequence (metres, y up) on its own spot of the floor,
+    bones drawn, one frame slider for all. Sequences are placed on a grid ``spacing`` metres apart
+    (their first-frame torso over the grid point); shorter ones hold their last frame.
+    ``stride`` keeps every stride-th frame (the page stays small).
+    """
+    import plotly.graph_objects as go
+
+    from skelrnn.preprocess import translate_first_frame
+    from skelrnn.skeleton import segments_for
+
+    if len(sequences) != len(titles) or not sequences:
+        raise ValueError(f"expected as many titles as sequences (> 0), got {len(titles)} and {len(sequences)}")
+    placed = []
+    for k, xyz in enumerate(sequences):
+        xyz = translate_first_frame(np.asarray(xyz, dtype=np.float64))
+        xyz = xyz - [0.0, xyz[0, :, 1].min(), 0.0]  # feet on the floor
+        # Columns run towards the camera's right (-x), rows away from it (+depth).
+        placed.append(_plot_coords(xyz) + [-spacing * (k % columns), spacing * (k // columns), 0.0])
+    segments = segments_for(placed[0].shape[1])
+    n_frames = max(len(x) for x in placed)
+    steps = list(range(0, n_frames, stride))
+
+    placed = [np.round(x, 3) for x in placed]  # millimetres are enough, and the page is 3x smaller
+
+    def traces(t):
+        poses = [x[min(t, len(x) - 1)] for x in placed]
+        bones = np.concatenate([_bone_lines(p, segments) for p in poses])
+        joints = np.concatenate(poses)
+        return [
+            go.Scatter3d(x=bones[:, 0], y=bones[:, 1], z=bones[:, 2], mode="lines", line={"width": 5}, name="bones"),
+            go.Scatter3d(
+                x=joints[:, 0], y=joints[:, 1], z=joints[:, 2], mode="markers", marker={"size": 2.5}, name="joints"
+            ),
+        ]
+
+    label_pos = np.array([[x[0, :, 0].mean(), x[0, :, 1].mean(), x[:, :, 2].max() + 0.25] for x in placed])
+    labels = go.Scatter3d(
+        x=label_pos[:, 0], y=label_pos[:, 1], z=label_pos[:, 2], mode="text", text=list(titles), name="class"
+    )
+    frames = [go.Frame(data=traces(t), traces=[0, 1], name=str(t)) for t in steps]
+    fig = go.Figure(data=[*traces(0), labels], frames=frames)
+    slider = {
+        "steps": [
+            {"label": str(t), "method": "animate", "args": [[str(t)], {"mode": "immediate", "frame": {"duration": 0}}]}
+            for t in steps
+        ],
+        "currentvalue": {"prefix": "frame "},
+        "pad": {"t": 30},
+    }
+    play = {
+        "type": "buttons",
+        "direction": "left",
+        "showactive": False,
+        "x": 0.0,
+        "y": 1.0,
+        "xanchor": "left",
+        "yanchor": "top",
+        "buttons": [
+            {
+                "label": "play",
+                "method": "animate",
+                "args": [None, {"frame": {"duration": 1000 * stride // 30, "redraw": True}, "fromcurrent": True}],
+            },
+            {"label": "pause", "method": "animate", "args": [[None], {"mode": "immediate"}]},
+        ],
+    }
+    fig.update_layout(
+        sliders=[slider],
+        updatemenus=[play],
+        showlegend=False,
+        height=560,
+        margin={"l": 0, "r": 0, "t": 30, "b": 0},
+        scene={
+            "aspectmode": "data",
+            "xaxis": {"title": "x (m)", "autorange": "reversed"},  # Kinect's x grows to the camera's left
+            "yaxis_title": "depth (m)",
+            "zaxis_title": "height (m)",
+            "camera": {"eye": {"x": 0.2, "y": -2.2, "z": 0.9}},
+        },
+    )
+    return fig
+
+
+def gap_filling_figure(raw: np.ndarray, filled: np.ndarray, failed: np.ndarray, joints=("right wrist", "head")):
+    """Before and after cubic-spline filling: the height (y, metres) of a few joints against the frame.
+
+    ``raw`` ``(T, 25, 3)`` as read (failed frames at 0), ``filled`` the same after
+    ``preprocess.fill_gaps_cubic``, ``failed`` ``(T,)`` bool.
+    """
+    import plotly.graph_objects as go
+
+    from skelrnn.skeleton import joint_index
+
+    t = np.arange(len(raw))
+    fig = go.Figure()
+    for k, name in enumerate(joints):
+        j = joint_index(name)
+        color = ["#1f77b4", "#ff7f0e", "#2ca02c"][k % 3]
+        fig.add_trace(
+            go.Scatter(x=t, y=raw[:, j, 1], mode="markers", name=f"{name}: as read", marker={"color": color, "size": 5})
+        )
+        fig.add_trace(
+            go.Scatter(x=t, y=filled[:, j, 1], mode="lines", name=f"{name}: filled", line={"color": color, "width": 1})
+        )
+    for start, stop in _runs(failed):
+        fig.add_vrect(x0=start - 0.5, x1=stop - 0.5, fillcolor="red", opacity=0.12, line_width=0)
+    fig.update_layout(
+        title="Kinect failures (shaded): joints read as 0, then filled by a cubic spline",
+        xaxis_title="frame",
+        yaxis_title="height y (m)",
+        template="plotly_white",
+        height=400,
+    )
+    return fig
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """Start and stop (exclusive) of each run of True in a 1-D bool array."""
+    edges = np.diff(np.concatenate([[0], np.asarray(mask, dtype=np.int8), [0]]))
+    return list(zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist(), strict=True))
+
+
+def alignment_figure(stages: dict, frame: int = 0, track: str = "right wrist"):
+    """The same performance seen by two cameras, after each preprocessing stage, from above.
+
+    ``stages`` maps a stage title to ``{camera label: (T, 25, 3) sequence}``. Each panel draws
+    the skeleton of ``frame`` and the path of the ``track`` joint over the whole sequence in the
+    horizontal plane (x against depth z): after pose alignment the two views coincide.
+    """
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    from skelrnn.skeleton import NTU_BONES, joint_index
+
+    j = joint_index(track)
+    fig = make_subplots(rows=1, cols=len(stages), subplot_titles=list(stages), horizontal_spacing=0.08)
+    colors = ["#1f77b4", "#d62728", "#2ca02c"]
+    for col, views in enumerate(stages.values(), start=1):
+        for k, (label, xyz) in enumerate(views.items()):
+            xyz = np.asarray(xyz)
+            bones = _bone_lines(xyz[frame], NTU_BONES)
+            show = col == 1
+            fig.add_trace(
+                go.Scatter(
+                    x=bones[:, 0],
+                    y=bones[:, 2],
+                    mode="lines",
+                    line={"color": colors[k]},
+                    name=label,
+                    legendgroup=label,
+                    showlegend=show,
+                ),  # fmt: skip
+                row=1,
+                col=col,
+            )
+            fig.add_trace(
+                go.Scatter(
+                    x=xyz[:, j, 0],
+                    y=xyz[:, j, 2],
+                    mode="lines",
+                    line={"color": colors[k], "dash": "dot"},
+                    name=f"{label}: {track} path",
+                    legendgroup=label,
+                    showlegend=show,
+                ),  # fmt: skip
+                row=1,
+                col=col,
+            )
+        fig.update_xaxes(title_text="x (m)", row=1, col=col)
+        fig.update_yaxes(title_text="depth z (m)", scaleanchor=f"x{col if col > 1 else ''}", row=1, col=col)
+    fig.update_layout(template="plotly_white", height=430, title="Seen from above: two cameras, three stages")
+    return fig
+
+
+def length_histogram(lengths_by_split: dict):
+    """Histogram of sequence lengths (frames), one overlaid series per split."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for name, lengths in lengths_by_split.items():
+        fig.add_trace(go.Histogram(x=np.asarray(lengths), name=name, opacity=0.6, xbins={"size": 10}))
+    fig.update_layout(
+        barmode="overlay",
+        title="Sequence lengths",
+        xaxis_title="frames (30 per second)",
+        yaxis_title="sequences",
+        template="plotly_white",
+        height=380,
+    )
+    return fig
+
+
+def class_counts_figure(class_names, counts_by_split: dict):
+    """Stacked bars: sequences per class and split."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for name, counts in counts_by_split.items():
+        fig.add_trace(go.Bar(x=list(class_names), y=np.asarray(counts), name=name))
+    fig.update_layout(
+        barmode="stack",
+        title="Sequences per class and split",
+        yaxis_title="sequences",
+        template="plotly_white",
+        height=400,
     )
     return fig

@@ -38,6 +38,17 @@ CHAPTERS: dict[str, dict[str, dict]] = {
             "n_seeds": 5,
         },
     },
+    # notebooks/02_data.ipynb: overrides of synthetic.SyntheticConfig (used when data_dir is None)
+    "data": {
+        "smoke": {
+            "synthetic": {"n_replications": 1, "actions": (8, 9, 23, 43)},
+            "gallery": 4,  # classes shown in the 3D viewer
+            "gallery_stride": 4,  # keep every 4th frame in the viewer
+            "batch_size": 32,  # for the padding comparison (the thesis trains with 256)
+        },
+        "quick": {"synthetic": {}, "gallery": 8, "gallery_stride": 3, "batch_size": 256},
+        "full": {"synthetic": {}, "gallery": 8, "gallery_stride": 2, "batch_size": 256},
+    },
 }
 
 

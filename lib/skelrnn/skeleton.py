@@ -15,6 +15,8 @@ __all__ = [
     "NTU_BONES",
     "DETECTOR_JOINTS",
     "DETECTOR_FROM_NTU",
+    "DETECTOR_SEGMENTS",
+    "segments_for",
     "joint_index",
     "to_detector_joints",
 ]
@@ -116,3 +118,39 @@ def to_detector_joints(joints: np.ndarray) -> np.ndarray:
     if joints.ndim < 2 or joints.shape[-2] != len(NTU_JOINTS):
         raise ValueError(f"expected an array (..., 25, C) of NTU joints, got shape {joints.shape}")
     return joints[..., list(DETECTOR_FROM_NTU), :]
+
+
+def _detector(name: str) -> int:
+    return DETECTOR_JOINTS.index(name)
+
+
+# Segments drawn and measured on 13-joint skeletons (indices into ``DETECTOR_JOINTS``): the limbs,
+# the shoulder and hip lines, the two flanks, and the head to each shoulder (there is no neck).
+DETECTOR_SEGMENTS: tuple[tuple[int, int], ...] = tuple(
+    (_detector(a), _detector(b))
+    for a, b in (
+        ("left shoulder", "left elbow"),
+        ("left elbow", "left wrist"),
+        ("right shoulder", "right elbow"),
+        ("right elbow", "right wrist"),
+        ("left hip", "left knee"),
+        ("left knee", "left ankle"),
+        ("right hip", "right knee"),
+        ("right knee", "right ankle"),
+        ("left shoulder", "right shoulder"),
+        ("left hip", "right hip"),
+        ("left shoulder", "left hip"),
+        ("right shoulder", "right hip"),
+        ("head", "left shoulder"),
+        ("head", "right shoulder"),
+    )
+)
+
+
+def segments_for(n_joints: int) -> tuple[tuple[int, int], ...]:
+    """The (parent, child) segments of a skeleton with ``n_joints`` joints: 24 NTU bones or 14 detector segments."""
+    if n_joints == len(NTU_JOINTS):
+        return NTU_BONES
+    if n_joints == len(DETECTOR_JOINTS):
+        return DETECTOR_SEGMENTS
+    raise ValueError(f"expected 25 (NTU) or 13 (detector) joints, got {n_joints}")

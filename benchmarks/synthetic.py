@@ -1,0 +1,68 @@
+"""Time to generate the embedded synthetic dataset, and to load it (parse + cache) the first time.
+
+    .venv/bin/python benchmarks/synthetic.py [--out benchmarks/results/synthetic.json]
+
+Goal of issue 3: the default dataset (about 3,000 sequences of 30-150 frames) generates in under
+30 s on 2 cores. The files go to a temporary folder that is removed afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from skelrnn import dataset, synthetic
+from skelrnn.results import write_record
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "synthetic.json")
+    args = parser.parse_args()
+    config = synthetic.SyntheticConfig()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "synthetic"
+        start = time.perf_counter()
+        paths = synthetic.generate(folder, config)
+        generate_s = time.perf_counter() - start
+        size = sum(p.stat().st_size for p in paths)
+        start = time.perf_counter()
+        data = dataset.load(folder, cache_dir=Path(tmp) / "cache")
+        load_s = time.perf_counter() - start
+        start = time.perf_counter()
+        dataset.load(folder, cache_dir=Path(tmp) / "cache")
+        cached_s = time.perf_counter() - start
+        cache_size = sum(p.stat().st_size for p in (Path(tmp) / "cache").glob("*.npz"))
+    record = {
+        "benchmark": "generate the default synthetic dataset, then load it (parse + cache) and load it again",
+        "config": config.to_dict(),
+        "files": len(paths),
+        "frames": int(data.lengths.sum()),
+        "length_range": [int(data.lengths.min()), int(data.lengths.max())],
+        "text_megabytes": size / 1e6,
+        "generate_seconds": generate_s,
+        "first_load_seconds": load_s,
+        "cached_load_seconds": cached_s,
+        "cache_megabytes": cache_size / 1e6,
+        "goal": "generate in under 30 s on 2 cores",
+        "machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "numpy": np.__version__},
+        "date": datetime.date.today().isoformat(),
+    }
+    write_record(args.out, record)
+    print(
+        f"{len(paths)} files ({size / 1e6:.0f} MB of text, {record['frames']} frames): "
+        f"generated in {generate_s:.1f} s; first load {load_s:.1f} s, "
+        f"cached load {cached_s:.2f} s ({cache_size / 1e6:.0f} MB cache)"
+    )
+    print(f"record: {args.out}")
+
+
+if __name__ == "__main__":
+    main()

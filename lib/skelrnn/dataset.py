@@ -1,0 +1,598 @@
+"""From ``.skeleton`` files to arrays and batches: actor choice, parallel parsing, a cache, splits, batches.
+
+Defined for the data chapter (thesis 3.1.1). ``load`` reads a directory of NTU ``.skeleton``
+files (the real NTU RGB+D release or the embedded synthetic dataset, ``skelrnn.synthetic``)
+into a ``SkeletonSet``: for every usable file the main actor's joints ``(T, 25, 3)`` metres in
+camera coordinates with Kinect failures filled by a cubic spline, the second body when there is
+one, and a manifest of what was skipped, repaired or rejected. The parsed arrays are cached in
+one compressed file keyed by the files' names, sizes and modification times.
+
+Batches pad sequences with zeros to a common length; ``bucket_batches`` groups sequences of
+similar length so that the padding wastes little compute.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+from skelrnn import ntu
+from skelrnn.preprocess import fill_gaps_cubic
+
+__all__ = [
+    "NTU_ACTIONS",
+    "CROSS_SUBJECT_TRAIN",
+    "VALIDATION_SUBJECTS",
+    "CROSS_VIEW_TRAIN_CAMERAS",
+    "ActorChoice",
+    "choose_actors",
+    "SkeletonSet",
+    "load",
+    "load_or_generate",
+    "same_performance",
+    "default_cache_dir",
+    "split_indices",
+    "pad_sequences",
+    "bucket_batches",
+    "random_batches",
+    "padded_steps",
+    "summary",
+]
+
+# The 60 action classes of NTU RGB+D, by action code (A001..A060) [shahroudy2016ntu].
+NTU_ACTIONS: dict[int, str] = dict(
+    enumerate(
+        (
+            "drink water", "eat meal/snack", "brushing teeth", "brushing hair", "drop", "pickup", "throw",
+            "sitting down", "standing up (from sitting position)", "clapping", "reading", "writing",
+            "tear up paper", "wear jacket", "take off jacket", "wear a shoe", "take off a shoe",
+            "wear on glasses", "take off glasses", "put on a hat/cap", "take off a hat/cap", "cheer up",
+            "hand waving", "kicking something", "reach into pocket", "hopping (one foot jumping)", "jump up",
+            "make a phone call/answer phone", "playing with phone/tablet", "typing on a keyboard",
+            "pointing to something with finger", "taking a selfie", "check time (from watch)",
+            "rub two hands together", "nod head/bow", "shake head", "wipe face", "salute",
+            "put the palms together", "cross hands in front (say stop)", "sneeze/cough", "staggering",
+            "falling", "touch head (headache)", "touch chest (stomachache/heart pain)", "touch back (backache)",
+            "touch neck (neckache)", "nausea or vomiting condition", "use a fan (with hand or paper)/feeling warm",
+            "punching/slapping other person", "kicking other person", "pushing other person",
+            "pat on back of other person", "point finger at the other person", "hugging other person",
+            "giving something to other person", "touch other person's pocket", "handshaking",
+            "walking towards each other", "walking apart from each other",
+        ),  # fmt: skip
+        start=1,
+    )
+)
+assert len(NTU_ACTIONS) == 60
+
+# Cross-subject protocol of NTU RGB+D: these subjects train, the other 20 test.
+CROSS_SUBJECT_TRAIN = (1, 2, 4, 5, 8, 9, 13, 14, 15, 16, 17, 18, 19, 25, 27, 28, 31, 34, 35, 38)
+# The thesis's validation subjects, taken out of the training subjects (thesis 3.1.1).
+VALIDATION_SUBJECTS = (25, 27, 28, 31, 34, 35, 38)
+# Cross-view protocol: cameras 2 and 3 train, camera 1 tests.
+CROSS_VIEW_TRAIN_CAMERAS = (2, 3)
+
+# Body-track rules shared by the NTU preprocessing of View-Adaptive LSTM, 2s-AGCN and PYSKL.
+NOISE_MAX_FRAMES = 11  # a track seen in 11 frames or fewer is noise
+SPREAD_RATIO = 0.8  # a person-shaped frame has an x-spread of at most 0.8 times its y-spread
+MAX_WIDE_FRACTION = 0.69  # a track wider than that in more than 69 % of its frames is not a person
+
+CACHE_VERSION = 1  # bump when what is cached changes
+
+
+# ---------------------------------------------------------------------------------------------
+# Choosing the main actor
+# ---------------------------------------------------------------------------------------------
+
+
+class ActorChoice(NamedTuple):
+    """Which body tracks of a file to use: ``main`` and ``second`` are track indices (``second`` may be
+    None); ``rejected`` maps the other tracks to why they were dropped."""
+
+    main: int
+    second: int | None
+    rejected: dict[int, str]
+
+
+def _track_motion(xyz: np.ndarray, valid: np.ndarray) -> float:
+    """Total motion of one track: the sum over consecutive valid frames of the mean joint displacement, metres."""
+    both = valid[1:] & valid[:-1]
+    if not both.any():
+        return 0.0
+    step = np.linalg.norm(np.diff(xyz, axis=0), axis=2).mean(axis=1)  # (T - 1,)
+    return float(step[both].sum())
+
+
+def choose_actors(seq: ntu.SkeletonSequence) -> ActorChoice:
+    """Pick the main actor (and a second body) of a parsed file.
+
+    The rule, applied to each body track:
+
+    1. a track with at most 11 frames holding joints is noise (Kinect ghosts flicker in and out);
+    2. a track that is wider than tall (x-spread over the joints above 0.8 times the y-spread) in
+       more than 69 % of its frames is not a person (furniture, a coat on a chair);
+    3. the main actor is the remaining track with the largest total motion: the sum, over the
+       frames it is present, of its mean joint displacement from one frame to the next. A track
+       present longer accumulates more, so this favours the body that is there longest and
+       moves most. The runner-up, if any, is the second body (two-person actions).
+
+    If every track breaks rule 1 or 2, the main actor is chosen among all of them by rule 3.
+    A file without bodies raises ``ValueError`` (``load`` reports it as skipped).
+    """
+    if seq.n_bodies == 0:
+        raise ValueError(f"{seq.path}: no body in any frame")
+    xyz = seq.joints[..., :3]  # (T, B, 25, 3)
+    has_joints = seq.present & np.any(xyz != 0, axis=(2, 3))  # (T, B)
+    rejected: dict[int, str] = {}
+    motion = np.zeros(seq.n_bodies)
+    for b in range(seq.n_bodies):
+        valid = has_joints[:, b]
+        motion[b] = _track_motion(xyz[:, b], valid)
+        n_valid = int(valid.sum())
+        if n_valid <= NOISE_MAX_FRAMES:
+            rejected[b] = f"noise: joints in {n_valid} frames (at most {NOISE_MAX_FRAMES})"
+            continue
+        spread = np.ptp(xyz[valid, b], axis=1)  # (n_valid, 3)
+        wide = float(np.mean(spread[:, 0] > SPREAD_RATIO * spread[:, 1]))
+        if wide > MAX_WIDE_FRACTION:
+            rejected[b] = f"not a person: wider than tall in {wide:.0%} of its frames"
+    candidates = [b for b in range(seq.n_bodies) if b not in rejected] or list(range(seq.n_bodies))
+    ranked = sorted(candidates, key=lambda b: (-motion[b], -int(has_joints[:, b].sum()), b))
+    main = ranked[0]
+    second = ranked[1] if len(ranked) > 1 else None
+    others = {b: why for b, why in rejected.items() if b not in (main, second)}
+    for b in ranked[2:]:
+        others[b] = "third or later body by total motion"
+    return ActorChoice(main, second, others)
+
+
+# ---------------------------------------------------------------------------------------------
+# One file
+# ---------------------------------------------------------------------------------------------
+
+
+def _load_one(path: str) -> dict:
+    """Parse one file into the arrays ``load`` keeps (run in worker processes)."""
+    name = str(ntu.parse_sample_name(path))
+    seq = ntu.read_skeleton(path)
+    out = {"name": name, "path": path, "frames": seq.n_frames}
+    if seq.n_frames == 0:
+        return {**out, "skipped": "the file has 0 frames"}
+    if seq.n_bodies == 0:
+        return {**out, "skipped": "no body in any frame"}
+    choice = choose_actors(seq)
+    xyz = seq.xyz(choice.main)
+    failed = ~(seq.present[:, choice.main] & np.any(xyz != 0, axis=(1, 2)))
+    if failed.all():
+        return {**out, "skipped": "every joint is at 0 in every frame"}
+    filled = fill_gaps_cubic(xyz, failed)
+    second = None
+    if choice.second is not None:
+        sxyz = seq.xyz(choice.second)
+        sfailed = ~(seq.present[:, choice.second] & np.any(sxyz != 0, axis=(1, 2)))
+        second = fill_gaps_cubic(sxyz, sfailed).astype(np.float32)
+    return {
+        **out,
+        "xyz": filled.astype(np.float32),
+        "failed": failed,
+        "second": second,
+        "bodies": seq.n_bodies,
+        "rejected": {str(b): why for b, why in choice.rejected.items()},
+    }
+
+
+def _load_chunk(paths: list[str]) -> list[dict]:
+    return [_load_one(p) for p in paths]
+
+
+# ---------------------------------------------------------------------------------------------
+# The dataset
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SkeletonSet:
+    """The usable samples of a directory of ``.skeleton`` files.
+
+    names     list of N ``ntu.SampleName``
+    xyz       (sum T_i, 25, 3) float32, metres, camera frame: main actors, failures filled, concatenated
+    failed    (sum T_i,) bool: frames that were Kinect failures before filling
+    offsets   (N + 1,) int64: sample i is ``xyz[offsets[i]:offsets[i + 1]]``
+    second    (sum T_i, 25, 3) float32: the second body where ``has_second`` (zeros elsewhere)
+    has_second (N,) bool
+    manifest  dict: source, key, counts, and the skipped, repaired and rejected samples by name
+    """
+
+    names: list[ntu.SampleName]
+    xyz: np.ndarray
+    failed: np.ndarray
+    offsets: np.ndarray
+    second: np.ndarray
+    has_second: np.ndarray
+    manifest: dict = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    @property
+    def lengths(self) -> np.ndarray:
+        """Frames per sample, ``(N,)``."""
+        return np.diff(self.offsets)
+
+    def sequence(self, i: int) -> np.ndarray:
+        """Main actor of sample ``i``, ``(T, 25, 3)`` float64 metres, failures filled."""
+        return self.xyz[self.offsets[i] : self.offsets[i + 1]].astype(np.float64)
+
+    def failed_frames(self, i: int) -> np.ndarray:
+        """Frames of sample ``i`` that the sensor lost (before filling), ``(T,)`` bool."""
+        return self.failed[self.offsets[i] : self.offsets[i + 1]]
+
+    def second_body(self, i: int) -> np.ndarray | None:
+        """Second body of sample ``i``, ``(T, 25, 3)`` float64 metres, or None."""
+        if not self.has_second[i]:
+            return None
+        return self.second[self.offsets[i] : self.offsets[i + 1]].astype(np.float64)
+
+    def field(self, what: str) -> np.ndarray:
+        """One field of the sample names for all samples, ``(N,)`` int: setup, camera, subject, replication, action."""
+        if what not in ntu.SampleName._fields:
+            raise KeyError(f"unknown field {what!r}; expected one of {ntu.SampleName._fields}")
+        return np.array([getattr(n, what) for n in self.names], dtype=np.int64)
+
+    @property
+    def actions(self) -> np.ndarray:
+        """The action codes present, sorted, ``(C,)``: class ``k`` of ``labels`` is ``actions[k]``."""
+        return np.unique(self.field("action"))
+
+    @property
+    def labels(self) -> np.ndarray:
+        """Class index of each sample in ``actions``, ``(N,)`` int64."""
+        return np.searchsorted(self.actions, self.field("action"))
+
+    def class_names(self) -> list[str]:
+        """Names of ``actions`` (NTU names; ``A<code>`` for codes outside 1..60)."""
+        return [NTU_ACTIONS.get(int(a), f"A{int(a):03d}") for a in self.actions]
+
+    def split(self, protocol: str = "cross_subject", validation: bool = True) -> dict[str, np.ndarray]:
+        """Sample indices of ``train``, ``validation`` (if asked) and ``test`` (``split_indices``)."""
+        return split_indices(self.names, protocol, validation)
+
+
+def split_indices(names, protocol: str = "cross_subject", validation: bool = True) -> dict[str, np.ndarray]:
+    """Indices of the NTU evaluation protocols.
+
+    ``cross_subject``: subjects ``CROSS_SUBJECT_TRAIN`` train, the others test. ``cross_view``:
+    cameras 2 and 3 train, camera 1 tests. With ``validation`` the thesis's validation subjects
+    (25 27 28 31 34 35 38, thesis 3.1.1) are taken out of the training samples in both protocols.
+    """
+    names = [n if isinstance(n, ntu.SampleName) else ntu.parse_sample_name(n) for n in names]
+    subject = np.array([n.subject for n in names])
+    camera = np.array([n.camera for n in names])
+    if protocol == "cross_subject":
+        train = np.isin(subject, CROSS_SUBJECT_TRAIN)
+    elif protocol == "cross_view":
+        train = np.isin(camera, CROSS_VIEW_TRAIN_CAMERAS)
+    else:
+        raise ValueError(f"unknown protocol {protocol!r}; expected 'cross_subject' or 'cross_view'")
+    out = {"test": np.flatnonzero(~train)}
+    if validation:
+        val = train & np.isin(subject, VALIDATION_SUBJECTS)
+        out["validation"] = np.flatnonzero(val)
+        train &= ~val
+    out["train"] = np.flatnonzero(train)
+    return {k: out[k] for k in ("train", "validation", "test") if k in out}
+
+
+def default_cache_dir() -> Path:
+    """``$SKELRNN_CACHE``, else ``$XDG_CACHE_HOME/skelrnn``, else ``~/.cache/skelrnn``."""
+    if os.environ.get("SKELRNN_CACHE"):
+        return Path(os.environ["SKELRNN_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "skelrnn"
+
+
+def _files_key(paths: list[Path]) -> str:
+    """Content key of a file list: names, sizes and modification times (ns), and the cache version."""
+    digest = hashlib.sha256(f"skelrnn-dataset-v{CACHE_VERSION}\n".encode())
+    for p in paths:
+        st = p.stat()
+        digest.update(f"{p.name}\t{st.st_size}\t{st.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def _scan(data_dir: Path) -> list[Path]:
+    if not data_dir.is_dir():
+        raise FileNotFoundError(f"{data_dir}: no such directory (expected a folder of NTU .skeleton files)")
+    paths = sorted(data_dir.glob("*.skeleton"))
+    if not paths:
+        raise FileNotFoundError(f"{data_dir}: no .skeleton files (expected names like S001C002P003R002A013.skeleton)")
+    for p in paths:  # a bad name is an error before any parsing starts
+        ntu.parse_sample_name(p)
+    return paths
+
+
+def _parse_all(paths: list[Path], workers: int | None) -> list[dict]:
+    workers = workers or os.cpu_count() or 1
+    chunks = [[str(p) for p in paths[i :: workers * 4]] for i in range(workers * 4)]
+    chunks = [c for c in chunks if c]
+    if workers == 1 or len(paths) < 64:
+        results = _load_chunk([str(p) for p in paths])
+    else:
+        import multiprocessing
+
+        # forkserver: forking a process that already runs TensorFlow's threads can deadlock.
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
+            results = [r for chunk in pool.map(_load_chunk, chunks) for r in chunk]
+    return sorted(results, key=lambda r: r["name"])
+
+
+def _assemble(results: list[dict], source: str, key: str) -> SkeletonSet:
+    kept = [r for r in results if "skipped" not in r]
+    if not kept:
+        raise ValueError(f"{source}: no usable skeleton sequence in {len(results)} files")
+    lengths = np.array([len(r["xyz"]) for r in kept])
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    zeros = np.zeros((0, 25, 3), np.float32)
+    second = np.concatenate([r["second"] if r["second"] is not None else np.zeros_like(r["xyz"]) for r in kept])
+    manifest = {
+        "source": source,
+        "key": key,
+        "files": len(results),
+        "samples": len(kept),
+        "skipped": {r["name"]: r["skipped"] for r in results if "skipped" in r},
+        "repaired": {r["name"]: int(r["failed"].sum()) for r in kept if r["failed"].any()},
+        "rejected_bodies": {r["name"]: r["rejected"] for r in kept if r["rejected"]},
+        "two_bodies": sum(r["second"] is not None for r in kept),
+    }
+    return SkeletonSet(
+        names=[ntu.parse_sample_name(r["name"]) for r in kept],
+        xyz=np.concatenate([r["xyz"] for r in kept]) if kept else zeros,
+        failed=np.concatenate([r["failed"] for r in kept]),
+        offsets=offsets,
+        second=second,
+        has_second=np.array([r["second"] is not None for r in kept]),
+        manifest=manifest,
+    )
+
+
+def _save_cache(path: Path, data: SkeletonSet) -> None:
+    """One compressed ``.npz``, written to a temporary file and renamed: never half a cache."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez_compressed(
+                fh,
+                names=np.array([str(n) for n in data.names]),
+                xyz=data.xyz,
+                failed=data.failed,
+                offsets=data.offsets,
+                second=data.second[np.repeat(data.has_second, data.lengths)],
+                has_second=data.has_second,
+                manifest=np.array(json.dumps(data.manifest, sort_keys=True)),
+            )
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _read_cache(path: Path) -> SkeletonSet:
+    with np.load(path, allow_pickle=False) as z:
+        offsets, has_second = z["offsets"], z["has_second"]
+        lengths = np.diff(offsets)
+        second = np.zeros_like(z["xyz"])
+        second[np.repeat(has_second, lengths)] = z["second"]
+        return SkeletonSet(
+            names=[ntu.parse_sample_name(n) for n in z["names"].tolist()],
+            xyz=z["xyz"],
+            failed=z["failed"],
+            offsets=offsets,
+            second=second,
+            has_second=has_second,
+            manifest=json.loads(z["manifest"].item()),
+        )
+
+
+def load(
+    data_dir: str | os.PathLike,
+    cache_dir: str | os.PathLike | None = None,
+    workers: int | None = None,
+) -> SkeletonSet:
+    """Read every ``*.skeleton`` file of ``data_dir`` into a ``SkeletonSet``.
+
+    Files are parsed in ``workers`` processes (default: all cores). Files that hold no skeleton
+    (0 frames, no body, or every joint at 0 in every frame; the NTU release has 302 of them)
+    are skipped and listed in ``manifest["skipped"]`` with the reason. The result is cached in
+    ``cache_dir`` (default ``default_cache_dir()``) as one compressed file whose name holds a key
+    of the files' names, sizes and modification times: changing, adding or removing a file
+    makes a new key, hence a fresh parse. A JSON copy of the manifest is written beside it.
+    """
+    data_dir = Path(data_dir).resolve()
+    paths = _scan(data_dir)
+    key = _files_key(paths)
+    cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    cache_file = cache / f"{data_dir.name}-{key[:24]}.npz"
+    if cache_file.is_file():
+        data = _read_cache(cache_file)
+        data.manifest["cache"] = str(cache_file)
+        return data
+    data = _assemble(_parse_all(paths, workers), str(data_dir), key)
+    _save_cache(cache_file, data)
+    from skelrnn.results import write_record
+
+    write_record(cache_file.with_suffix(".manifest.json"), data.manifest)
+    data.manifest["cache"] = str(cache_file)
+    return data
+
+
+def load_or_generate(
+    data_dir: str | os.PathLike | None = None,
+    synthetic: dict | None = None,
+    cache_dir: str | os.PathLike | None = None,
+    workers: int | None = None,
+) -> SkeletonSet:
+    """The chapters' entry point: ``load(data_dir)`` for a real NTU copy, or, when ``data_dir`` is
+    None, the embedded synthetic dataset (``skelrnn.synthetic``, with the ``synthetic`` overrides of
+    its config) generated once into ``cache_dir`` and then loaded like any NTU folder."""
+    cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    if data_dir is None:
+        from skelrnn import synthetic as synth
+
+        config = synth.SyntheticConfig(**(synthetic or {}))
+        tag = hashlib.sha256(json.dumps(config.to_dict(), sort_keys=True).encode()).hexdigest()[:12]
+        data_dir = cache / f"synthetic-{tag}"
+        synth.generate(data_dir, config, workers=workers)
+    return load(data_dir, cache_dir=cache, workers=workers)
+
+
+def same_performance(data: SkeletonSet, i: int) -> dict[int, int]:
+    """The samples recording the same performance as sample ``i`` (same setup, subject, replication
+    and action), by camera: ``{camera: index}``, sample ``i`` included."""
+    key = data.names[i]._replace(camera=0)
+    return {n.camera: k for k, n in enumerate(data.names) if n._replace(camera=0) == key}
+
+
+# ---------------------------------------------------------------------------------------------
+# Batches
+# ---------------------------------------------------------------------------------------------
+
+
+def pad_sequences(sequences, length: int | None = None, multiple: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Stack sequences ``(T_i, ...)`` into a zero-padded batch.
+
+    Returns ``x`` of shape ``(B, L, ...)`` float32 and ``mask`` ``(B, L)`` bool (True on real
+    steps), where ``L`` is ``length`` or the longest ``T_i`` rounded up to a ``multiple`` (fewer
+    distinct shapes means fewer graph retraces in Keras).
+    """
+    sequences = [np.asarray(s) for s in sequences]
+    if not sequences:
+        raise ValueError("pad_sequences: no sequences")
+    lengths = np.array([len(s) for s in sequences])
+    longest = int(lengths.max())
+    if length is None:
+        length = -(-longest // multiple) * multiple
+    elif length < longest:
+        raise ValueError(f"pad_sequences: length {length} is shorter than the longest sequence ({longest})")
+    x = np.zeros((len(sequences), length, *sequences[0].shape[1:]), dtype=np.float32)
+    for i, s in enumerate(sequences):
+        x[i, : len(s)] = s
+    mask = np.arange(length)[None, :] < lengths[:, None]
+    return x, mask
+
+
+def random_batches(n: int, batch_size: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """A shuffled pass over ``n`` samples in batches of ``batch_size`` (the last one may be smaller)."""
+    order = rng.permutation(n)
+    return [order[i : i + batch_size] for i in range(0, n, batch_size)]
+
+
+def bucket_batches(lengths, batch_size: int, rng: np.random.Generator, pool: int = 16) -> list[np.ndarray]:
+    """Length bucketing: a shuffled pass whose batches hold sequences of similar length.
+
+    The samples are shuffled, cut into pools of ``pool`` batches, each pool is sorted by length
+    and cut into batches, and the batches are shuffled. Batches differ from epoch to epoch (the
+    pools do) but each holds neighbours in length, so little of it is padding.
+    """
+    lengths = np.asarray(lengths)
+    if batch_size < 1 or pool < 1:
+        raise ValueError(f"batch_size and pool must be >= 1, got {batch_size} and {pool}")
+    order = rng.permutation(len(lengths))
+    batches = []
+    for start in range(0, len(order), batch_size * pool):
+        chunk = order[start : start + batch_size * pool]
+        chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
+        batches.extend(chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size))
+    return [batches[i] for i in rng.permutation(len(batches))]
+
+
+def padded_steps(lengths, batches, multiple: int = 1) -> int:
+    """Time steps computed in one pass: each batch costs its size times its padded length."""
+    lengths = np.asarray(lengths)
+    return int(sum(len(b) * (-(-int(lengths[b].max()) // multiple) * multiple) for b in batches))
+
+
+class _Batches:
+    """Batches ``(x, y)`` for Keras ``fit``/``evaluate``: ``x`` ``(B, L, D)`` float32 zero-padded
+    (a ``keras.layers.Masking(0.0)`` layer recovers the mask), ``y`` ``(B,)`` int class indices.
+
+    ``features`` is a list of ``(T_i, D)`` arrays. With ``bucketing`` batches group similar
+    lengths (``bucket_batches``), else they are random. Batch order and composition depend only
+    on ``seed`` and the epoch, so training is reproducible. ``multiple`` rounds the padded length
+    up (fewer distinct shapes, fewer graph retraces). ``SequenceBatches`` is this class on top of
+    ``keras.utils.PyDataset``.
+    """
+
+    def __init__(self, features, labels, batch_size=256, bucketing=True, shuffle=True, seed=0, multiple=1, **kw):
+        super().__init__(**kw)
+        if len(features) != len(labels):
+            raise ValueError(f"{len(features)} feature sequences but {len(labels)} labels")
+        if not features:
+            raise ValueError("SequenceBatches: no sequences")
+        self.features = [np.asarray(f, dtype=np.float32) for f in features]
+        self.labels = np.asarray(labels, dtype=np.int64)
+        self.lengths = np.array([len(f) for f in self.features])
+        self.batch_size, self.bucketing, self.shuffle = int(batch_size), bool(bucketing), bool(shuffle)
+        self.seed, self.multiple, self.epoch = int(seed), int(multiple), 0
+        self._plan()
+
+    def _plan(self):
+        rng = np.random.default_rng([self.seed, self.epoch])
+        if not self.shuffle:
+            order = np.argsort(self.lengths, kind="stable") if self.bucketing else np.arange(len(self.lengths))
+            self.batches = [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
+        elif self.bucketing:
+            self.batches = bucket_batches(self.lengths, self.batch_size, rng)
+        else:
+            self.batches = random_batches(len(self.lengths), self.batch_size, rng)
+
+    def __len__(self):
+        return len(self.batches)
+
+    def __getitem__(self, index):
+        idx = self.batches[index]
+        x, _ = pad_sequences([self.features[i] for i in idx], multiple=self.multiple)
+        return x, self.labels[idx]
+
+    def on_epoch_end(self):
+        self.epoch += 1
+        self._plan()
+
+    def padded_steps(self) -> int:
+        """Time steps one pass over the current batches computes."""
+        return padded_steps(self.lengths, self.batches, self.multiple)
+
+
+def summary(data: SkeletonSet) -> dict:
+    """Counts for the data chapter: samples, frames, classes, subjects, cameras, two-body samples."""
+    return {
+        "samples": len(data),
+        "frames": int(data.lengths.sum()),
+        "classes": len(data.actions),
+        "per_class": dict(Counter(data.field("action").tolist())),
+        "subjects": len(np.unique(data.field("subject"))),
+        "cameras": len(np.unique(data.field("camera"))),
+        "skipped": len(data.manifest.get("skipped", {})),
+        "repaired": len(data.manifest.get("repaired", {})),
+        "two_bodies": int(data.has_second.sum()),
+    }
+
+
+def __getattr__(name: str):
+    # SequenceBatches subclasses keras.utils.PyDataset, so it is built on first use: importing the
+    # data layer (as the parsing worker processes do) must not import Keras and its backend.
+    if name == "SequenceBatches":
+        import keras
+
+        cls = type("SequenceBatches", (_Batches, keras.utils.PyDataset), {"__module__": __name__})
+        globals()[name] = cls
+        return cls
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -171,3 +171,183 @@ def test_atomic_skeleton_write_leaves_no_temporary_file(tmp_path):
     ntu.write_skeleton(tmp_path / "a.skeleton", seq, newline="\r\n")
     assert [p.name for p in tmp_path.iterdir()] == ["a.skeleton"]
     assert (tmp_path / "a.skeleton").read_bytes().count(b"\r\n") == 1 + 2 * (1 + 1 + 1 + 25)
+
+
+# ---------------------------------------------------------------------------------------------
+# The vectorised fast path against the careful parser
+# ---------------------------------------------------------------------------------------------
+
+
+def outcome(parse):
+    """What a parse gives: the arrays (dtype, shape, bytes: -0.0 differs from 0.0) or the error."""
+    try:
+        seq = parse()
+    except SkeletonFormatError as err:
+        return ("error", str(err))
+    arrays = (seq.joints, seq.body_info, seq.present, seq.body_ids)
+    return ("ok", seq.path, tuple((a.dtype.str, a.shape, a.tobytes()) for a in arrays))
+
+
+def careful_read(path):
+    """read_skeleton as it was before the fast path: byte checks, then the careful parser."""
+    data = path.read_bytes()
+    if b"\x00" in data:
+        raise SkeletonFormatError(path, 0, "a text file", "binary data (NUL bytes)")
+    try:
+        text = data.decode("ascii")
+    except UnicodeDecodeError as err:
+        raise SkeletonFormatError(path, data[: err.start].count(b"\n") + 1, "ASCII text", "a non-ASCII byte") from None
+    return ntu._parse_careful(text, path)
+
+
+def kinect_like(rng, n_frames, n_bodies, absent=0.0):
+    """Values like the Kinect SDK's: metres around z = 3, pixels, quaternions (some tiny), states."""
+    seq = random_sequence(rng, n_frames, n_bodies, absent)
+    seq.joints[..., :3] = rng.normal([0, 0, 3], 0.5, size=(n_frames, n_bodies, 25, 3))
+    seq.joints[..., 3:7] = rng.uniform(0, 1900, size=(n_frames, n_bodies, 25, 4))
+    seq.joints[..., 7:11] = rng.normal(size=(n_frames, n_bodies, 25, 4)) * 10.0 ** rng.integers(-7, 1, (1, 1, 25, 4))
+    seq.joints[..., 11] = 2
+    seq.joints[~seq.present] = 0
+    seq.body_ids[:] = 72057594037927936 + rng.choice(9999, size=n_bodies, replace=False)
+    return seq
+
+
+_rng = np.random.default_rng(8)
+BASES = [
+    ntu.format_skeleton(kinect_like(_rng, 2, 1), digits=7),
+    ntu.format_skeleton(kinect_like(_rng, 2, 2), newline="\r\n", digits=7),
+    ntu.format_skeleton(kinect_like(_rng, 3, 2, absent=0.4), digits=7),
+    ntu.format_skeleton(random_sequence(_rng, 2, 1, absent=0)),  # full precision: 17 digits
+    ntu.format_skeleton(kinect_like(_rng, 1, 1), digits=12),  # more digits than one lane
+]
+TOKENS = ["25", "025", "25.0", "+5", "1e3", "1E-5", "nan", "inf", "1e400", "-1", "1_0", "0", "-0", "-0.0", ".5", "5.",
+          "-.5", "-", ".", "1.2.3", "--1", "1-", "e5", "0x10", "6", "7", "12345678901234567", "9007199254740993",
+          "123456789.25", "0.000000000001", "72057594037927936", "99999999999999999999", "\uff11"]  # fmt: skip
+INSERTS = ["\r", "\n", "\r\n", "\t", " ", "  ", "\n\n", " \n", "\x0b", "\x0c", "\x1c", "\x85", "\x00", "\u00e9"]
+_index = st.integers(0, 10**6)
+MUTATIONS = st.one_of(
+    st.tuples(st.just("delete"), _index),
+    st.tuples(st.just("duplicate"), _index),
+    st.tuples(st.just("swap"), _index, _index),
+    st.tuples(st.just("token"), _index, _index, st.sampled_from(TOKENS)),
+    st.tuples(st.just("split"), _index),
+    st.tuples(st.just("join"), _index),
+    st.tuples(st.just("insert"), _index, st.sampled_from(INSERTS)),
+    st.tuples(st.just("truncate"), _index),
+)
+
+
+def mutate(text: str, mutation) -> str:
+    kind, *args = mutation
+    lines = text.split("\n")
+    pick = lambda i, seq: i % len(seq)  # noqa: E731
+    if kind == "delete":
+        del lines[pick(args[0], lines)]
+    elif kind == "duplicate":
+        i = pick(args[0], lines)
+        lines.insert(i, lines[i])
+    elif kind == "swap":
+        i, j = pick(args[0], lines), pick(args[1], lines)
+        lines[i], lines[j] = lines[j], lines[i]
+    elif kind == "token":
+        i = pick(args[0], lines)
+        tokens = lines[i].split(" ")
+        tokens[pick(args[1], tokens)] = args[2]
+        lines[i] = " ".join(tokens)
+    elif kind in ("split", "join"):
+        old, new = (" ", "\n") if kind == "split" else ("\n", " ")
+        at = text.find(old, args[0] % (len(text) + 1))
+        return text if at < 0 else text[:at] + new + text[at + 1 :]
+    elif kind == "insert":
+        at = args[0] % (len(text) + 1)
+        return text[:at] + args[1] + text[at:]
+    else:
+        return text[: args[0] % (len(text) + 1)]
+    return "\n".join(lines)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(base=st.sampled_from(BASES), mutations=st.lists(MUTATIONS, max_size=4))
+def test_fuzz_fast_path_agrees_with_careful_parser(base, mutations):
+    text = base
+    for mutation in mutations:
+        text = mutate(text, mutation)
+    assert outcome(lambda: ntu.parse_skeleton(text, "fuzz.skeleton")) == outcome(
+        lambda: ntu._parse_careful(text, "fuzz.skeleton")
+    )
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(base=st.sampled_from(BASES), mutations=st.lists(MUTATIONS, max_size=3))
+def test_fuzz_read_skeleton_agrees_with_careful_read(tmp_path_factory, base, mutations):
+    text = base
+    for mutation in mutations:
+        text = mutate(text, mutation)
+    path = tmp_path_factory.mktemp("fuzz") / "f.skeleton"
+    path.write_bytes(text.encode("utf-8"))
+    assert outcome(lambda: ntu.read_skeleton(path)) == outcome(lambda: careful_read(path))
+
+
+@pytest.mark.parametrize(
+    "newline, spaces",
+    [("\n", " "), ("\r\n", " "), ("\n", "  \t"), ("\n\n", " ")],
+    ids=["lf", "crlf", "tabs-and-spaces", "blank-lines"],
+)
+def test_fast_path_is_taken_for_normal_files(tmp_path, monkeypatch, newline, spaces):
+    seq = kinect_like(np.random.default_rng(9), 40, 2)
+    text = ntu.format_skeleton(seq, newline=newline, digits=7).replace(" ", spaces)
+    path = tmp_path / "S001C001P001R001A001.skeleton"
+    path.write_bytes(text.encode("ascii"))
+    expected = outcome(lambda: careful_read(path))
+
+    def refuse(*args):
+        raise AssertionError("the careful parser ran")
+
+    monkeypatch.setattr(ntu, "_parse_careful", refuse)
+    assert outcome(lambda: ntu.read_skeleton(path)) == expected
+    assert outcome(lambda: ntu.parse_skeleton(text, path)) == expected
+
+
+def test_fast_path_handles_bodies_that_come_and_go(monkeypatch):
+    seq = kinect_like(np.random.default_rng(10), 12, 3, absent=0.5)
+    seq.present[5] = False  # a frame without bodies
+    seq.joints[5] = 0
+    seq.body_info[5] = 0
+    text = ntu.format_skeleton(seq, digits=7)
+    expected = outcome(lambda: ntu._parse_careful(text, "mem"))
+    monkeypatch.setattr(ntu, "_parse_careful", None)  # must not be needed
+    assert outcome(lambda: ntu.parse_skeleton(text, "mem")) == expected
+
+
+def test_numbers_convert_exactly_as_float(monkeypatch):
+    # One joint line per token shape: the vector path (up to 16 bytes, 8 or 15 digits), and
+    # float() for exponents and long tokens; -0 must stay -0.0.
+    rng = np.random.default_rng(11)
+    values = (rng.normal(size=3000) * 10.0 ** rng.integers(-9, 9, 3000)).tolist()
+    formats = ["%.7g", "%.8g", "%.9g", "%.12g", "%.15g", "%.3f", "%.10f", "%r", "%.0f"]
+    tokens = [fmt % v for fmt in formats for v in values]
+    tokens += ["-0", "-0.0", "0.", ".5", "-.5", "007.50", "0.000000000000001", "123456789012345.6", "99999999.9"]
+    tokens += ["9007199254740993", "900719925474099.3", "1e-05", "-1.5E+03", "0000000000000001.5"]
+    tokens += ["0"] * (-len(tokens) % 300)
+    lines = [" ".join(tokens[i : i + 12]) for i in range(0, len(tokens), 12)]
+    blocks = [lines[i : i + 25] for i in range(0, len(lines), 25)]
+    text = f"{len(blocks)}\n" + "".join("1\n7 0 0 0 0 0 0 0 0 2\n25\n" + "\n".join(b) + "\n" for b in blocks)
+    monkeypatch.setattr(ntu, "_parse_careful", None)  # the fast path must take it all
+    seq = ntu.parse_skeleton(text)
+    got = seq.joints.reshape(-1)[: len(tokens)]
+    want = np.array([float(t) for t in tokens])
+    assert got.tobytes() == want.tobytes()
+
+
+def test_numpy_shifts_by_the_full_width_give_zero():
+    # The 16-byte gather funnels aligned words together and relies on this.
+    ones = np.full(3, 2**64 - 1, dtype=np.uint64)
+    assert np.left_shift(ones, np.array([64, 64, 0], dtype=np.uint64)).tolist() == [0, 0, 2**64 - 1]
+    assert np.right_shift(ones, np.array([64, 8, 0], dtype=np.uint64)).tolist() == [0, 2**56 - 1, 2**64 - 1]
+
+
+def test_results_do_not_share_the_work_arrays(tmp_path):
+    first = ntu.parse_skeleton(ntu.format_skeleton(kinect_like(np.random.default_rng(12), 5, 1), digits=7))
+    kept = first.joints.copy(), first.body_info.copy()
+    ntu.parse_skeleton(ntu.format_skeleton(kinect_like(np.random.default_rng(13), 7, 2), digits=7))
+    assert first.joints.tobytes() == kept[0].tobytes() and first.body_info.tobytes() == kept[1].tobytes()

@@ -18,7 +18,6 @@ import json
 import os
 import tempfile
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -39,6 +38,7 @@ __all__ = [
     "load",
     "load_or_generate",
     "same_performance",
+    "make_features",
     "default_cache_dir",
     "split_indices",
     "pad_sequences",
@@ -52,21 +52,66 @@ __all__ = [
 NTU_ACTIONS: dict[int, str] = dict(
     enumerate(
         (
-            "drink water", "eat meal/snack", "brushing teeth", "brushing hair", "drop", "pickup", "throw",
-            "sitting down", "standing up (from sitting position)", "clapping", "reading", "writing",
-            "tear up paper", "wear jacket", "take off jacket", "wear a shoe", "take off a shoe",
-            "wear on glasses", "take off glasses", "put on a hat/cap", "take off a hat/cap", "cheer up",
-            "hand waving", "kicking something", "reach into pocket", "hopping (one foot jumping)", "jump up",
-            "make a phone call/answer phone", "playing with phone/tablet", "typing on a keyboard",
-            "pointing to something with finger", "taking a selfie", "check time (from watch)",
-            "rub two hands together", "nod head/bow", "shake head", "wipe face", "salute",
-            "put the palms together", "cross hands in front (say stop)", "sneeze/cough", "staggering",
-            "falling", "touch head (headache)", "touch chest (stomachache/heart pain)", "touch back (backache)",
-            "touch neck (neckache)", "nausea or vomiting condition", "use a fan (with hand or paper)/feeling warm",
-            "punching/slapping other person", "kicking other person", "pushing other person",
-            "pat on back of other person", "point finger at the other person", "hugging other person",
-            "giving something to other person", "touch other person's pocket", "handshaking",
-            "walking towards each other", "walking apart from each other",
+            "drink water",
+            "eat meal/snack",
+            "brushing teeth",
+            "brushing hair",
+            "drop",
+            "pickup",
+            "throw",
+            "sitting down",
+            "standing up (from sitting position)",
+            "clapping",
+            "reading",
+            "writing",
+            "tear up paper",
+            "wear jacket",
+            "take off jacket",
+            "wear a shoe",
+            "take off a shoe",
+            "wear on glasses",
+            "take off glasses",
+            "put on a hat/cap",
+            "take off a hat/cap",
+            "cheer up",
+            "hand waving",
+            "kicking something",
+            "reach into pocket",
+            "hopping (one foot jumping)",
+            "jump up",
+            "make a phone call/answer phone",
+            "playing with phone/tablet",
+            "typing on a keyboard",
+            "pointing to something with finger",
+            "taking a selfie",
+            "check time (from watch)",
+            "rub two hands together",
+            "nod head/bow",
+            "shake head",
+            "wipe face",
+            "salute",
+            "put the palms together",
+            "cross hands in front (say stop)",
+            "sneeze/cough",
+            "staggering",
+            "falling",
+            "touch head (headache)",
+            "touch chest (stomachache/heart pain)",
+            "touch back (backache)",
+            "touch neck (neckache)",
+            "nausea or vomiting condition",
+            "use a fan (with hand or paper)/feeling warm",
+            "punching/slapping other person",
+            "kicking other person",
+            "pushing other person",
+            "pat on back of other person",
+            "point finger at the other person",
+            "hugging other person",
+            "giving something to other person",
+            "touch other person's pocket",
+            "handshaking",
+            "walking towards each other",
+            "walking apart from each other",
         ),  # fmt: skip
         start=1,
     )
@@ -320,16 +365,15 @@ def _scan(data_dir: Path) -> list[Path]:
 
 
 def _parse_all(paths: list[Path], workers: int | None) -> list[dict]:
-    workers = workers or os.cpu_count() or 1
+    from skelrnn.parallel import process_pool, worker_count
+
+    workers = worker_count(workers)
     chunks = [[str(p) for p in paths[i :: workers * 4]] for i in range(workers * 4)]
     chunks = [c for c in chunks if c]
     if workers == 1 or len(paths) < 64:
         results = _load_chunk([str(p) for p in paths])
     else:
-        import multiprocessing
-
-        # forkserver: forking a process that already runs TensorFlow's threads can deadlock.
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
+        with process_pool(workers) as pool:
             results = [r for chunk in pool.map(_load_chunk, chunks) for r in chunk]
     return sorted(results, key=lambda r: r["name"])
 
@@ -454,6 +498,48 @@ def load_or_generate(
     return load(data_dir, cache_dir=cache, workers=workers)
 
 
+PREPROCESSING = ("first_frame", "pose_alignment")
+
+
+def make_features(
+    data: SkeletonSet,
+    indices,
+    preprocessing: str = "first_frame",
+    joints: int = 25,
+    frame_step: int = 1,
+    reference=None,
+) -> list[np.ndarray]:
+    """Network inputs of the samples ``indices``: a list of ``(T_i, joints * 3)`` float32 arrays, metres.
+
+    ``first_frame``: the thesis baseline, the origin at the first frame's torso (3.1.1).
+    ``pose_alignment``: translation per frame, rotation from the first frame and scaling to the
+    ``reference`` bone lengths (4.2.2; ``preprocess.reference_bone_lengths`` of the training set).
+    ``joints`` 13 keeps the joints of an image pose detector. ``frame_step`` keeps every k-th
+    frame (smaller profiles train on shorter sequences).
+    """
+    from skelrnn import preprocess
+
+    if preprocessing not in PREPROCESSING:
+        raise ValueError(f"preprocessing: expected one of {PREPROCESSING}, got {preprocessing!r}")
+    if joints not in (25, 13):
+        raise ValueError(f"joints: expected 25 or 13, got {joints}")
+    if int(frame_step) < 1:
+        raise ValueError(f"frame_step: expected an integer >= 1, got {frame_step}")
+    if preprocessing == "pose_alignment" and reference is None:
+        raise ValueError("pose_alignment needs the reference bone lengths of the training set")
+    out = []
+    for i in indices:
+        xyz = data.sequence(int(i))[:: int(frame_step)]
+        if joints == 13:
+            xyz = preprocess.drop_to_detector_joints(xyz)
+        if preprocessing == "first_frame":
+            xyz = preprocess.translate_first_frame(xyz)
+        else:
+            xyz = preprocess.align_sequence(xyz, reference)
+        out.append(xyz.reshape(len(xyz), -1).astype(np.float32))
+    return out
+
+
 def same_performance(data: SkeletonSet, i: int) -> dict[int, int]:
     """The samples recording the same performance as sample ``i`` (same setup, subject, replication
     and action), by camera: ``{camera: index}``, sample ``i`` included."""
@@ -563,7 +649,11 @@ class _Batches:
         return x, self.labels[idx]
 
     def on_epoch_end(self):
-        self.epoch += 1
+        self.set_epoch(self.epoch + 1)
+
+    def set_epoch(self, epoch: int) -> None:
+        """Plan the batches of ``epoch`` (a resumed run starts at its epoch, not at 0)."""
+        self.epoch = int(epoch)
         self._plan()
 
     def padded_steps(self) -> int:

@@ -34,15 +34,14 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
 from skelrnn import ntu
+from skelrnn.parallel import process_pool, worker_count
 from skelrnn.skeleton import NTU_PARENTS
 
 __all__ = [
@@ -1055,8 +1054,7 @@ def generate(
     regenerated. Otherwise the old manifest is removed first (an interrupted run leaves none), the
     files it listed that the new config lacks are deleted, and everything is written again.
 
-    Worker processes are spawned (not forked), so a script must call this under
-    ``if __name__ == "__main__":``; notebooks and ``python -c`` need nothing.
+    Workers come from ``parallel.process_pool`` (forked on Linux).
     """
     from skelrnn.results import read_record, write_record
 
@@ -1091,14 +1089,13 @@ def generate(
     for name in names:
         groups.setdefault((name.setup, name.subject, name.replication, name.action), []).append(name)
     group_list = list(groups.values())
-    workers = min((os.cpu_count() or 1) if workers is None else workers, len(group_list))
+    workers = min(worker_count(workers), len(group_list))
     if workers <= 1:
         _write_batch(str(out_dir), config, group_list)
     else:
         n_batches = min(len(group_list), 8 * workers)
         batches = [group_list[i::n_batches] for i in range(n_batches)]
-        # spawn, not fork: a notebook may already run threads (TensorFlow, BLAS) that fork would copy half-way.
-        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+        with process_pool(workers) as pool:
             list(pool.map(_write_batch, [str(out_dir)] * n_batches, [config] * n_batches, batches))
     write_record(manifest, {"version": VERSION, "config": config.to_dict(), "files": [p.name for p in paths]})
     return paths

@@ -3,7 +3,9 @@
 Generates NTU-shaped ``.skeleton`` files in a temporary directory (30..300 frames, one body or,
 in about 20% of the files, two; metres around z = 3 m, pixel coordinates, unit quaternions,
 written with 7 significant digits like the Kinect SDK), checks that both readers give identical
-arrays on every file, then times both on the same files with a warm file cache.
+arrays on every file, then times both on the same files with a warm file cache. Also times the
+first parse in a fresh process: with the numba kernels compiled from scratch (an empty cache
+folder) and loaded from that cache.
 
     .venv/bin/python benchmarks/parse.py [--files N] [--repeats R] [--out benchmarks/results/parse.json]
 """
@@ -15,9 +17,11 @@ import datetime
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import numpy as np
@@ -126,6 +130,27 @@ def time_pass(read, paths: list[Path]) -> float:
     return time.perf_counter() - start
 
 
+_FIRST_PARSE = """
+import time
+start = time.perf_counter()
+from skelrnn import ntu
+ntu._parse_careful = None  # the compiled path must take it
+ntu.parse_skeleton("1\\n1\\n7 0 0 0 0 0 0 0 0 2\\n25\\n" + "0.5 0 0 0 0 0 0 0 0 0 0 2\\n" * 25)
+print(time.perf_counter() - start)
+"""
+
+
+def first_parse_seconds() -> dict:
+    """Seconds from ``import skelrnn.ntu`` to the end of a first parse, in fresh processes: the
+    numba kernels compiled (empty cache folder), then loaded from that cache."""
+    with tempfile.TemporaryDirectory(prefix="skelrnn-numba-") as cache:
+        env = {**os.environ, "NUMBA_CACHE_DIR": cache}
+        command = [sys.executable, "-c", _FIRST_PARSE]
+        runs = [subprocess.run(command, env=env, capture_output=True, text=True, check=True) for _ in range(2)]
+    cold, cached = (float(run.stdout.split()[-1]) for run in runs)
+    return {"compile": cold, "cached": cached}
+
+
 def machine() -> dict:
     cpu = platform.processor() or platform.machine()
     try:  # Linux names the model here; platform.processor() is often empty
@@ -138,7 +163,15 @@ def machine() -> dict:
         "platform": platform.platform(),
         "python": platform.python_version(),
         "numpy": np.__version__,
+        "numba": numba_version(),
     }
+
+
+def numba_version() -> str | None:
+    try:
+        return version("numba")
+    except PackageNotFoundError:  # the reader then runs its careful parser only
+        return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -201,6 +234,7 @@ def main(argv: list[str] | None = None) -> int:
         "speedup": min(reference) / min(library),
         "dataset_loader": {**figures(loader), "workers": os.cpu_count()},
         "loader_speedup": min(reference) / min(loader),
+        "first_parse_seconds": first_parse_seconds(),
         "machine": machine(),
     }
     lib, ref = record["library"], record["reference"]
@@ -213,6 +247,8 @@ def main(argv: list[str] | None = None) -> int:
         f"dataset.load   {load['files_per_s']:8.1f} files/s  {load['frames_per_s']:10.0f} frames/s  "
         f"({os.cpu_count()} worker processes, actor choice and filling included): {record['loader_speedup']:.1f}x"
     )
+    first = record["first_parse_seconds"]
+    print(f"first parse    {first['compile']:8.2f} s compiling the kernels, {first['cached']:.2f} s from the cache")
     if args.out is not None:
         write_record(args.out, record)
         print(f"wrote {args.out}")

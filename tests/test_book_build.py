@@ -60,3 +60,10 @@ def test_parameterize_injects_the_profile_without_executing(tmp_path, repo_root)
     injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert len(injected) == 1 and 'profile = "smoke"' in injected[0].source
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
+
+
+def test_a_chapter_missing_from_the_toc_fails_the_build(tmp_path, repo_root):
+    src = make_book(tmp_path / "src", repo_root, "x = 1")
+    shutil.copy(src / "notebooks" / "01_tiny.ipynb", src / "notebooks" / "02_forgotten.ipynb")
+    with pytest.raises(run.BookError, match="not in the table of contents: 02_forgotten"):
+        run.build_book(src, "smoke", tmp_path / "out")

@@ -174,7 +174,7 @@ def test_atomic_skeleton_write_leaves_no_temporary_file(tmp_path):
 
 
 # ---------------------------------------------------------------------------------------------
-# The vectorised fast path against the careful parser
+# The compiled fast path against the careful parser
 # ---------------------------------------------------------------------------------------------
 
 
@@ -222,7 +222,9 @@ BASES = [
 ]
 TOKENS = ["25", "025", "25.0", "+5", "1e3", "1E-5", "nan", "inf", "1e400", "-1", "1_0", "0", "-0", "-0.0", ".5", "5.",
           "-.5", "-", ".", "1.2.3", "--1", "1-", "e5", "0x10", "6", "7", "12345678901234567", "9007199254740993",
-          "123456789.25", "0.000000000001", "72057594037927936", "99999999999999999999", "\uff11"]  # fmt: skip
+          "123456789.25", "0.000000000001", "72057594037927936", "99999999999999999999", "\uff11",
+          "1.2345678901234567", "3e-7", "1E5", "-0e5", "+.5", "5e", "1e+", "0.12345678", "1234567.12345678",
+          "00000000000000000001", "1e-400", "0e999"]  # fmt: skip
 INSERTS = ["\r", "\n", "\r\n", "\t", " ", "  ", "\n\n", " \n", "\x0b", "\x0c", "\x1c", "\x85", "\x00", "\u00e9"]
 _index = st.integers(0, 10**6)
 MUTATIONS = st.one_of(
@@ -320,8 +322,8 @@ def test_fast_path_handles_bodies_that_come_and_go(monkeypatch):
 
 
 def test_numbers_convert_exactly_as_float(monkeypatch):
-    # One joint line per token shape: the vector path (up to 16 bytes, 8 or 15 digits), and
-    # float() for exponents and long tokens; -0 must stay -0.0.
+    # Every usual token shape: the SWAR path (up to 7 + 8 digits), byte by byte (more digits,
+    # exponents), and float() for long tokens; -0 must stay -0.0.
     rng = np.random.default_rng(11)
     values = (rng.normal(size=3000) * 10.0 ** rng.integers(-9, 9, 3000)).tolist()
     formats = ["%.7g", "%.8g", "%.9g", "%.12g", "%.15g", "%.3f", "%.10f", "%r", "%.0f"]
@@ -339,11 +341,94 @@ def test_numbers_convert_exactly_as_float(monkeypatch):
     assert got.tobytes() == want.tobytes()
 
 
-def test_numpy_shifts_by_the_full_width_give_zero():
-    # The 16-byte gather funnels aligned words together and relies on this.
-    ones = np.full(3, 2**64 - 1, dtype=np.uint64)
-    assert np.left_shift(ones, np.array([64, 64, 0], dtype=np.uint64)).tolist() == [0, 0, 2**64 - 1]
-    assert np.right_shift(ones, np.array([64, 8, 0], dtype=np.uint64)).tolist() == [0, 2**56 - 1, 2**64 - 1]
+def joint_file(tokens: list[str], pad_front: bool = False) -> str:
+    """A valid file holding ``tokens`` as joint values (zeros after them, or before), one body per frame."""
+    pad = ["0"] * (-len(tokens) % 300)
+    tokens = pad + tokens if pad_front else tokens + pad
+    lines = [" ".join(tokens[i : i + 12]) for i in range(0, len(tokens), 12)]
+    blocks = [lines[i : i + 25] for i in range(0, len(lines), 25)]
+    return f"{len(blocks)}\n" + "".join("1\n7 0 0 0 0 0 0 0 0 2\n25\n" + "\n".join(b) + "\n" for b in blocks)
+
+
+def test_long_tokens_and_exponents_read_exactly_as_float(monkeypatch):
+    tokens = ["1.2345678901234567", "3e-7", "1E5", "-1.2345678901234567", "12345678901234567890", "1e22", "1e23"]
+    tokens += ["9007199254740993", "0.1e-22", "4.9e-324", "1.7976931348623157e308", "-3E-007", "2.5e+3", "+1e0"]
+    tokens += ["123456789012345678", "0.000000000000000000000000001", "-0e-5", "1.e5", ".5E1", "7.0000000000000001"]
+    text = joint_file(tokens)
+    monkeypatch.setattr(ntu, "_parse_careful", None)  # the fast path must take it all
+    for seq in (ntu.parse_skeleton(text), ntu.parse_skeleton(text.replace("\n", "\r\n"))):
+        got = seq.joints.reshape(-1)[: len(tokens)]
+        assert got.tobytes() == np.array([float(t) for t in tokens]).tobytes()
+    # The shortest tokens left to float(), everywhere: the kernel's list of them must hold them all.
+    seq = ntu.parse_skeleton(joint_file(["1e23", "-9e99"] * 600))
+    assert seq.joints.tobytes() == np.array([1e23, -9e99] * 600).tobytes()
+
+
+def test_every_token_shape_converts_exactly(monkeypatch):
+    # Random [sign] digits [. digits] [e sign digits], up to 20 + 20 digits, at every offset
+    # (the SWAR path needs 16 bytes, so the last tokens of the file are read byte by byte).
+    rng = np.random.default_rng(14)
+    tokens = []
+    for _ in range(6000):
+        sign = str(rng.choice(["", "-", "+"]))
+        longest = 21 if rng.random() < 0.3 else 10  # mostly the lengths around the SWAR path's limits
+        whole = "".join(map(str, rng.integers(0, 10, rng.integers(0, longest))))
+        frac = "".join(map(str, rng.integers(0, 10, rng.integers(0, longest))))
+        mantissa = whole + ("." + frac if rng.random() < 0.7 else "")
+        if rng.random() < 0.2:
+            mantissa += str(rng.choice(["e", "E"])) + str(rng.choice(["", "-", "+"])) + str(rng.integers(0, 30))
+        if mantissa[:1].isdigit() or (mantissa[:1] == "." and mantissa[1:2].isdigit()):
+            tokens.append(sign + mantissa)
+    monkeypatch.setattr(ntu, "_parse_careful", None)
+    for cut in range(8):  # the random tokens end the file, each time with other lengths
+        part = tokens[: len(tokens) - cut]
+        seq = ntu.parse_skeleton(joint_file(part, pad_front=True).rstrip("\n"))
+        got = seq.joints.reshape(-1)[-len(part) :]
+        assert got.tobytes() == np.array([float(t) for t in part]).tobytes()
+
+
+GLUED = ["1.5.3", "1.5-2", "-0.25+1", "12.5e", "3.25,1", "1.5!1", "7.5#1", "2-1", "5..5", "1e5e5"]
+
+
+@pytest.mark.parametrize("glued", GLUED)
+@pytest.mark.parametrize("line", [10, 20, -1], ids=["first-joint", "later-joint", "last-line"])
+def test_a_malformed_number_is_one_token_not_two(glued, line):
+    # 11 tokens where 12 are expected, one of them two numbers glued by an odd byte: an error,
+    # whether the token is read 8 bytes at a time or byte by byte (the end of the file).
+    lines = ntu.format_skeleton(kinect_like(np.random.default_rng(17), 1, 1), digits=7).splitlines()
+    tokens = lines[line].split()
+    lines[line] = " ".join(tokens[:3] + [glued] + tokens[5:])
+    text = "\n".join(lines)
+    expected = outcome(lambda: ntu._parse_careful(text, "mem"))
+    assert expected[0] == "error"
+    assert outcome(lambda: ntu.parse_skeleton(text, "mem")) == expected
+
+
+def test_without_numba_the_careful_parser_reads_everything(monkeypatch):
+    text = ntu.format_skeleton(kinect_like(np.random.default_rng(15), 6, 2, absent=0.3), digits=7)
+    expected = outcome(lambda: ntu.parse_skeleton(text, "mem"))
+    monkeypatch.setattr(ntu, "_KERNELS", ())
+    assert ntu._parse_fast(text.encode(), "mem") is None
+    assert outcome(lambda: ntu.parse_skeleton(text, "mem")) == expected
+
+
+def test_many_body_ids_keep_the_order_of_first_appearance(monkeypatch):
+    # More tracks than any frame holds: IDs come and go; the order is that of first appearance.
+    rng = np.random.default_rng(16)
+    seq = kinect_like(rng, 60, 40)
+    seq.present[:] = False
+    for b in range(40):
+        seq.present[b + 5 : b + 5 + rng.integers(1, 4), b] = True  # track b first appears in frame b + 5
+    seq.joints[~seq.present] = 0
+    seq.body_info[~seq.present] = 0
+    seq.body_ids[:] = rng.permutation(10**17 + np.arange(40))  # not sorted: order is not by value
+    text = ntu.format_skeleton(seq, digits=7)
+    expected = outcome(lambda: ntu._parse_careful(text, "mem"))
+    assert expected[0] == "ok"
+    monkeypatch.setattr(ntu, "_parse_careful", None)
+    got = ntu.parse_skeleton(text, "mem")
+    assert outcome(lambda: got) == expected
+    np.testing.assert_array_equal(got.body_ids, seq.body_ids)
 
 
 def test_results_do_not_share_the_work_arrays(tmp_path):

@@ -116,6 +116,22 @@ def test_data_chapter_draws_the_3d_viewer_and_its_figures_offline(browser, serve
     assert not errors, f"the page logged errors: {errors}"
 
 
+@pytest.mark.parametrize(("page_name", "n_figures"), [("03_baselines", 3), ("04_regularization", 3)])
+def test_training_chapters_draw_their_tables_and_curves(browser, server, page_name, n_figures):
+    page, errors, blocked = open_offline(browser, f"{server}/notebooks/{page_name}.html")
+    page.wait_for_function(
+        f"document.querySelectorAll('.plotly-graph-div svg.main-svg').length >= {n_figures}", timeout=20000
+    )
+    traces = page.evaluate(
+        """() => Array.from(document.querySelectorAll('.plotly-graph-div')).map(
+               div => div.querySelectorAll('svg.main-svg g.trace').length)"""
+    )
+    assert len(traces) == n_figures and all(n >= 2 for n in traces), traces
+    text = page.inner_text("article")
+    assert "thesis / measured" in text, "the tables put the thesis's value beside the measured one"
+    assert not blocked and not errors, (blocked, errors)
+
+
 def test_every_page_loads_without_errors(browser, server, site):
     for html in ["index.html", "book/intro.html", "book/bibliography.html"]:
         assert (site / html).is_file(), html

@@ -13,7 +13,7 @@ import sys
 
 import numpy as np
 
-__all__ = ["set_seed", "layer_gradients", "describe"]
+__all__ = ["set_seed", "layer_gradients", "describe", "scalar_writer", "limit_threads"]
 
 
 def set_seed(seed: int) -> None:
@@ -124,3 +124,39 @@ def describe() -> dict[str, str]:
         gpus = []
     info["device"] = f"{len(gpus)} GPU" if gpus else "CPU"
     return info
+
+
+def scalar_writer(log_dir):
+    """A function ``write(step, {name: value})`` that logs scalars for TensorBoard in ``log_dir``.
+
+    TensorBoard's event files are written with ``tf.summary``; where TensorFlow is not installed
+    (a JAX or torch machine) this returns None and nothing is logged.
+    """
+    try:
+        import tensorflow as tf
+    except ImportError:
+        return None
+    writer = tf.summary.create_file_writer(str(log_dir))
+
+    def write(step: int, scalars: dict) -> None:
+        with writer.as_default(step=int(step)):
+            for name, value in scalars.items():
+                tf.summary.scalar(name, float(value))
+        writer.flush()
+
+    return write
+
+
+def limit_threads(n: int) -> None:
+    """Let the backend use at most ``n`` CPU threads (call before it runs anything)."""
+    import keras
+
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.threading.set_intra_op_parallelism_threads(int(n))
+        tf.config.threading.set_inter_op_parallelism_threads(int(n))
+    elif keras.backend.backend() == "torch":
+        import torch
+
+        torch.set_num_threads(int(n))

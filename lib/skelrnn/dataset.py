@@ -373,6 +373,7 @@ def _parse_all(paths: list[Path], workers: int | None) -> list[dict]:
     if workers == 1 or len(paths) < 64:
         results = _load_chunk([str(p) for p in paths])
     else:
+        ntu._kernels()  # compile (or load) the reader's kernels once, before the workers fork
         with process_pool(workers) as pool:
             results = [r for chunk in pool.map(_load_chunk, chunks) for r in chunk]
     return sorted(results, key=lambda r: r["name"])
@@ -613,11 +614,15 @@ class _Batches:
     ``features`` is a list of ``(T_i, D)`` arrays. With ``bucketing`` batches group similar
     lengths (``bucket_batches``), else they are random. Batch order and composition depend only
     on ``seed`` and the epoch, so training is reproducible. ``multiple`` rounds the padded length
-    up (fewer distinct shapes, fewer graph retraces). ``SequenceBatches`` is this class on top of
-    ``keras.utils.PyDataset``.
+    up (fewer distinct shapes, fewer graph retraces). ``drop_remainder`` leaves out the batches
+    that are not full (each epoch leaves out different samples). ``SequenceBatches`` is this
+    class on top of ``keras.utils.PyDataset``.
     """
 
-    def __init__(self, features, labels, batch_size=256, bucketing=True, shuffle=True, seed=0, multiple=1, **kw):
+    def __init__(
+        self, features, labels, batch_size=256, bucketing=True, shuffle=True, seed=0, multiple=1,
+        drop_remainder=False, **kw,
+    ):  # fmt: skip
         super().__init__(**kw)
         if len(features) != len(labels):
             raise ValueError(f"{len(features)} feature sequences but {len(labels)} labels")
@@ -628,6 +633,9 @@ class _Batches:
         self.lengths = np.array([len(f) for f in self.features])
         self.batch_size, self.bucketing, self.shuffle = int(batch_size), bool(bucketing), bool(shuffle)
         self.seed, self.multiple, self.epoch = int(seed), int(multiple), 0
+        # Full batches only: every training step then has the same batch size, so the backend
+        # traces its step function once instead of again for the short last batch.
+        self.drop_remainder = bool(drop_remainder) and len(self.lengths) >= self.batch_size
         self._plan()
 
     def _plan(self):
@@ -639,6 +647,8 @@ class _Batches:
             self.batches = bucket_batches(self.lengths, self.batch_size, rng)
         else:
             self.batches = random_batches(len(self.lengths), self.batch_size, rng)
+        if self.drop_remainder:
+            self.batches = [b for b in self.batches if len(b) == self.batch_size]
 
     def __len__(self):
         return len(self.batches)

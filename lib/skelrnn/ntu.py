@@ -170,618 +170,382 @@ class SkeletonSequence:
 # 0.1 ms per body and frame, mostly in the ~300 ``float`` calls; over the 56,880 files of
 # NTU RGB+D that is minutes of pure text parsing on every pass.
 #
-# ``_parse_fast`` does the same work on the raw bytes with whole-array NumPy operations and
-# reports no errors: it accepts only files it can prove well formed in the narrow sense below
-# and returns ``None`` for anything else; the public functions then run ``_parse_careful``,
-# which succeeds or raises its exact message. So on every input the two paths agree: the same
-# arrays bit for bit, or the same error.
+# ``_parse_fast`` does the same work in compiled kernels (numba) and reports no errors: it
+# accepts only files it can prove well formed in the narrow sense below and returns ``None``
+# for anything else; the public functions then run ``_parse_careful``, which succeeds or
+# raises its exact message. So on every input the two paths agree: the same arrays bit for
+# bit, or the same error.
 #
-# What the fast path accepts, and why that gives bit-identical results:
+# ``_scan`` makes one pass over the bytes of the file:
 #
-# * Bytes: ASCII; whitespace only space, tab, LF, and CR directly before LF. Then a line break
+# * Bytes: whitespace may only be space, tab, LF, and CR directly before LF. Then a line break
 #   is exactly what ``str.splitlines`` calls one (no lone CR, ``\v``, ``\f``, ``\x1c``...) and
-#   the whitespace is exactly what ``str.split`` splits on.
-# * Structure: tokens per non-blank line exactly 1; per frame 1; per body 10, 1, 25 x 12, with
-#   every count a plain run of digits (so ``int`` of it is unambiguous), body counts at most
-#   ``MAX_BODIES``, joint counts 25, body IDs plain digits (at most 18) and distinct within a
-#   frame. The body-count lines are found without a Python loop (the one-token lines that do
-#   not follow a body line); the line pattern is then rebuilt from those counts and compared
-#   with the observed one.
-# * Numbers: a token ``[-]digits[.digits]`` (``5.`` and ``.5`` too) of at most 16 bytes is
-#   converted without ``float``: its last 16 bytes are loaded as two little-endian uint64
-#   lanes, bytes before the token are masked off, bytes are classified exactly (every byte is
-#   ASCII, so SWAR additions never carry across bytes), the dot is squeezed out, and SWAR
-#   multiplications combine the digits into the integer mantissa ``m``, exactly. When
-#   ``m <= 2**53`` and the token has ``f <= 15`` digits after the dot, ``m`` and ``10**f`` are
-#   exact doubles, so the one IEEE division ``m / 10**f`` is the correctly rounded value of the
-#   decimal, which is what ``float`` returns. Any other token is converted by ``float`` itself
-#   (Kinect output has a few: values below 1e-4 are written with an exponent); one that
-#   ``float`` refuses, that is infinite, or that holds anything but digits, signs, dots and
-#   exponents sends the file to the careful parser. Body IDs (17 digits) are read with ``int``.
-# * Layout: when every frame holds the same bodies in the same order (the usual file) the
-#   tokens repeat with one period per frame, so the structure checks and the gathering of the
-#   joint values are comparisons and copies of (frames, period) views; other files take a
-#   vectorised walk over the lines.
+#   the whitespace is exactly what ``str.split`` splits on. Any other control byte, NUL, DEL or
+#   byte above 0x7F fails the scan, and so does a token holding anything but digits, signs,
+#   dots and ``e``/``E``.
+# * Structure: a state machine checks each non-blank line as it ends: tokens per line 1 (frame
+#   count); per frame 1 (body count, 0..``MAX_BODIES``); per body 10 (body ID, then the body
+#   fields), 1 (joint count, exactly 25), 25 lines of 12; nothing after the last frame. Counts
+#   and body IDs must be plain runs of ASCII digits, at most 18 (so they fit an int64 and
+#   ``int`` of them is unambiguous). Each body block is recorded as (frame, body ID, index of
+#   its first token).
+# * Numbers: a token ``[sign] digits [. digits] [e|E [sign] digits]`` of at most 18 digits
+#   is an integer mantissa ``m`` (exact in int64) and a decimal exponent ``k``. Its value is
+#   computed, equal bit for bit to ``float(token)``, when
+#     - ``m`` is 0: 0.0 (or -0.0);
+#     - ``k`` is 0: ``float(m)``; the int64 to double conversion rounds correctly;
+#     - ``m <= 2**53`` and ``|k| <= 22``: ``m`` and ``10**|k|`` are both exact doubles, so the
+#       one IEEE multiplication ``m * 10**k`` or division ``m / 10**-k`` is the correctly
+#       rounded value of the decimal (Clinger's fast path);
+#   ``float`` rounds correctly too, so the two agree; a minus flips the sign bit, which gives
+#   -0.0 for "-0" as ``float`` does. The usual tokens, ``[sign] 1-7 digits [. 1-8 digits]``,
+#   are read 8 bytes at a time (SWAR: the bytes classified, the dot and the end located and
+#   the digits combined into ``m`` by a few exact uint64 operations, no loop over the bytes);
+#   others byte by byte. Kinect output (7 significant digits, body IDs of 17) is all of this. Any other
+#   token (more digits, large exponents, "1.2.3") is listed and converted afterwards by
+#   ``float`` itself, on its exact text; one that ``float`` refuses or that is not finite
+#   sends the file to the careful parser.
 #
-# Speed: a file costs some 80 NumPy passes over arrays of one to two uint64 per token, so the
-# time goes into memory traffic and per-call overhead, not arithmetic. Where every fresh page
-# of memory costs a fault (microseconds in containers and VMs), new temporaries would cost as
-# much as the passes themselves, so the passes write into per-thread work arrays that are
-# reused from file to file (``_Workspace``), and the file is read straight into one of them.
-# benchmarks/parse.py measures it against a plain line-by-line reader.
+# ``_tracks`` then numbers the body IDs in order of first appearance (a hash table, so a file
+# of many IDs costs no more) and checks that no frame has one ID twice; ``_fill`` copies the
+# values into the result arrays. numba is imported and the kernels are compiled (or loaded
+# from the cache in ``__pycache__``, a few seconds the first time, half a second after) on
+# the first parse, so importing this module stays cheap; without numba every file goes to the
+# careful parser. benchmarks/parse.py measures the reader against a plain line-by-line one.
 
-_PAD = 24  # bytes in front of the text, so that every token has 24 bytes up to its end
-_WIDTH = 16  # bytes per token converted by the vector path: two uint64 lanes
-_CHUNK = 1 << 15  # tokens converted per round: bounds the work arrays (~100 bytes per token)
+# What the next non-blank line must be, in ``_scan``.
+_FRAME_COUNT, _BODY_COUNT, _BODY_LINE, _JOINT_COUNT, _JOINT_LINE, _END = range(6)
 _BODY_TOKENS = 1 + len(BODY_FIELDS)
-_BLOCK_LINES = 2 + N_JOINTS  # body line, joint count, joint lines
-_BLOCK_TOKENS = _BODY_TOKENS + 1 + N_JOINTS * len(JOINT_FIELDS)
-_ID_DIGITS = 18  # body IDs up to 18 digits always fit int64
-_U64 = np.dtype("<u8")  # the SWAR below needs the first byte of a token in the low byte
-_FULL = (1 << 64) - 1
-_SLOW_TOKEN_BYTES = b"0123456789+-.eE"  # what a token left to float() may contain
+_JOINT_TOKENS = len(JOINT_FIELDS)
+_BLOCK_TOKENS = _BODY_TOKENS + 1 + N_JOINTS * _JOINT_TOKENS
+_MAX_DIGITS = 18  # digits of a token read into the int64 mantissa (10**18 < 2**63)
+_POW10 = np.array([float(10**k) for k in range(23)])  # all exact doubles
+_INT_POW10 = np.array([10**k for k in range(9)], dtype=np.int64)
+# SWAR constants: each byte of a uint64 is one byte of the text, the first in the low byte.
+_U = np.uint64
+_SWAR_ZEROS = _U(0x3030303030303030)  # "00000000": XOR turns digits into 0..9
+_SWAR_LOW7, _SWAR_76, _SWAR_HIGH = _U(0x7F7F7F7F7F7F7F7F), _U(0x7676767676767676), _U(0x8080808080808080)
+_SWAR_RANK = _U(0x0807060504030201)  # (1 << 8i) * this has 8 - i in its top byte
+_SWAR_EVEN8, _SWAR_EVEN16 = _U(0x00FF00FF00FF00FF), _U(0x0000FFFF0000FFFF)
 
 
-def _bytes(byte: int) -> int:
-    """``byte`` in each of the 8 bytes of a lane (Python ints act as uint64 on uint64 arrays)."""
-    return byte * 0x0101010101010101
+def _scan(buf, max_slow):
+    """One pass over the file's bytes: ``(status, values, slow, blocks, n_frames)``.
 
-
-def _top_bytes(n: int) -> int:
-    """A lane mask of its top ``n`` bytes (0..8)."""
-    return (_FULL << (8 * (8 - n))) & _FULL if n > 0 else 0
-
-
-# Lane masks by token length: the token is the last L bytes of its window; longer tokens
-# (clipped to 17) are masked out entirely, they go to float().
-_LO_MASK = np.array([_top_bytes(max(n - 8, 0)) for n in range(_WIDTH + 1)] + [0], dtype=_U64)
-_HI_MASK = np.array([_top_bytes(min(n, 8)) for n in range(_WIDTH + 1)] + [0], dtype=_U64)
-# The dot's byte is coded by a multiply (see _convert) as 8-i for byte i of the upper lane and
-# 16*(8-i) for byte i of the lower lane, 0 for no dot. _DIVISOR[2*code + negative] is
-# +-10**f, f the digits after the dot (7-i or 15-i); codes that cannot occur give NaN.
-_DIVISOR = np.full(2 * 129 + 2, np.nan)
-_DOT_CODES = [(0, 0)] + [(8 - i, 7 - i) for i in range(8)] + [(16 * (8 - i), 15 - i) for i in range(8)]
-for _code, _f in _DOT_CODES:
-    _DIVISOR[2 * _code], _DIVISOR[2 * _code + 1] = 10.0**_f, -(10.0**_f)
-del _code, _f
-_EXACT = np.uint64(2**53)  # integers up to this are exact doubles
-_MAGIC = np.uint64(0x4330000000000000)  # the bits of 2.0**52
-# The scalars of the SWAR code as NumPy uint64, made once: cheaper per ufunc call than Python ints.
-_EACH = {b: np.uint64(_bytes(b)) for b in (0x01, 0x10, 0x1E, 0x30, 0x76, 0x7F, 0x80)}  # b in every byte
-_N = {v: np.uint64(v) for v in (1, 3, 7, 8, 15, 16, 32, 56, 63, 64, 2**63 - 1, _FULL, 10**8)}
-_DOT_POSITIONS = np.uint64(0x0807060504030201)
-_PAIRS, _FOURS, _EIGHTS = np.uint64(10 * 256 + 1), np.uint64(100 * 65536 + 1), np.uint64(10000 * 2**32 + 1)
-_EVEN_BYTES, _EVEN_PAIRS = np.uint64(0x00FF00FF00FF00FF), np.uint64(0x0000FFFF0000FFFF)
-
-
-class _Workspace(threading.local):
-    """Work arrays for ``_parse_fast``, one set per thread, reused from call to call.
-
-    Each named array grows to the largest file seen (together about 30 bytes per byte of text
-    for files up to ``_CHUNK`` tokens, a few MB; beyond that the conversion arrays stop
-    growing). Arrays above ``limit`` bytes are allocated fresh and not kept.
+    ``values[i]`` is ``float`` of token i, except for the tokens listed in ``slow`` as (token,
+    start byte, end byte), which ``float`` must convert. ``blocks`` holds one row (frame, body
+    ID, first token) per body block. ``status`` is 1 for a plainly well-formed file (see the
+    comment above), 0 for anything else, -1 if it has more than ``max_slow`` tokens for
+    ``float``; the rest is empty unless 1. Compiled with numba by ``_kernels``.
     """
-
-    limit = 64 << 20
-
-    def __init__(self):
-        self.arrays: dict[str, np.ndarray] = {}
-        self.views: dict[str, tuple] = {}  # the last view handed out per name, to skip rebuilding it
-
-    def get(self, name: str, shape, dtype) -> np.ndarray:
-        last = self.views.get(name)
-        if last is not None and last[0] == shape and last[1] is dtype:
-            return last[2]
-        kind = dtype
-        dtype = np.dtype(dtype)
-        nbytes = dtype.itemsize * math.prod((shape,) if isinstance(shape, int) else shape)
-        if nbytes > self.limit:
-            return np.empty(shape, dtype)
-        base = self.arrays.get(name)
-        if base is None or base.size < nbytes:
-            base = self.arrays[name] = np.empty(nbytes + nbytes // 4, dtype=np.uint8)
-        view = base[:nbytes].view(dtype).reshape(shape)
-        self.views[name] = (shape, kind, view)
-        return view
-
-
-_WORK = _Workspace()
-
-
-def _swar8(v: np.ndarray) -> None:
-    """In place: each uint64 of 8 digit values (0..9, most significant first) -> its integer."""
-    v *= _PAIRS  # pairs
-    v >>= _N[8]
-    v &= _EVEN_BYTES
-    v *= _FOURS  # groups of four
-    v >>= _N[16]
-    v &= _EVEN_PAIRS
-    v *= _EIGHTS  # eight
-    v >>= _N[32]
-
-
-def _convert(words, buf, starts, ends, work):
-    """Convert every token: ``(values float64, fast bool, nondigits uint64)``, work arrays.
-
-    ``values[i]`` is ``float(token i)`` wherever ``fast[i]``; elsewhere it is meaningless and
-    the token must go to ``float``. ``nondigits[i]`` counts the sign and dot of a fast token
-    (0: a plain run of digits). ``words`` are the aligned uint64 of the text from 16 bytes
-    before the file on. Tokens go in chunks of ``_CHUNK``, which bounds the work arrays.
-    """
-    k = starts.size
-    values = work.get("values", k, np.float64)
-    fast = work.get("fast", k, bool)
-    nondigits = work.get("nondigits", k, _U64)
-    c = min(k, _CHUNK)
-    lanes = work.get("lanes", (3, 2, c), _U64)
-    scratch = work.get("chunk", (4, c), _U64)
-    divisor = work.get("divisor", c, np.float64)
-    test = work.get("test", c, bool)
-    first = work.get("first", c, np.uint8)
-    for i in range(0, k, c):
-        j = min(k, i + c)
-        m = j - i
-        _convert_chunk(
-            words, buf, starts[i:j], ends[i:j], values[i:j], fast[i:j], nondigits[i:j],
-            lanes[:, :, :m], scratch[:, :m], divisor[:m], test[:m], first[:m],
-        )  # fmt: skip
-    return values, fast, nondigits
-
-
-def _convert_chunk(words, buf, s, e, values, fast, nondigits, lanes, scratch, divisor, test, first) -> None:
-    x, y, z = lanes
-    lo, hi = x
-    a, b, c, d = scratch
-    lengths = d.view(np.intp)
-    np.subtract(e, s, out=lengths)
-    # The 16 bytes before file offset e are text bytes e + 8 ... e + 23, in words e // 8 + 1
-    # on: three aligned words and a funnel shift give the two lanes (NumPy shifts by 64 to 0).
-    q = np.right_shift(e, 3, out=a.view(np.intp))
-    sh = np.bitwise_and(e, 7, out=b.view(np.intp)).view(_U64)
-    sh <<= _N[3]
-    back = np.subtract(_N[64], sh, out=c)
-    word = z[0]
-    np.take(words, q, out=lo, mode="clip")
-    np.take(words[1:], q, out=word, mode="clip")
-    lo >>= sh
-    np.right_shift(word, sh, out=hi)
-    word <<= back
-    lo |= word
-    np.take(words[2:], q, out=word, mode="clip")
-    word <<= back
-    hi |= word
-    # After ^ 0x30 a digit byte is its value 0..9; the bytes before the token are masked to 0.
-    x ^= _EACH[0x30]
-    np.take(_LO_MASK, lengths, out=y[0], mode="clip")
-    np.take(_HI_MASK, lengths, out=y[1], mode="clip")
-    x &= y
-    # Classify every byte exactly (all are ASCII, so no addition carries into the next byte):
-    # a non-digit has t > 9, so t + 0x76 has bit 7; the dot has t == 0x1E, so (t ^ 0x1E) + 0x7F
-    # lacks bit 7.
-    np.add(x, _EACH[0x76], out=y)
-    y &= _EACH[0x80]
-    y >>= _N[7]  # 0x01 in each non-digit byte
-    np.bitwise_xor(x, _EACH[0x1E], out=z)
-    z += _EACH[0x7F]
-    z &= _EACH[0x80]  # 0x80 in each byte but the dot's
-    # Count the non-digits: the top byte of v * 0x0101..01 is the sum of v's bytes (each <= 2).
-    np.add(y[0], y[1], out=nondigits)
-    nondigits *= _EACH[0x01]
-    nondigits >>= _N[56]
-    # Code the dot's byte i: flag 1 << 8i in the upper lane, 16 << 8i in the lower one; the top
-    # byte of flag * 0x0807..01 is then 8 - i or 16 * (8 - i) (one dot: no carries).
-    upper = np.right_shift(z[1], _N[7], out=a)
-    upper ^= _EACH[0x01]
-    code = np.right_shift(z[0], _N[3], out=b)
-    code ^= _EACH[0x10]
-    code += upper
-    code *= _DOT_POSITIONS
-    code >>= _N[56]
-    # Keep the digit values only (the dot and a sign become 0).
-    y ^= _EACH[0x01]
-    y *= _N[15]
-    x &= y
-    # Fast: every non-digit is the one dot or a leading minus, there is a digit, at most 16
-    # bytes, and (two lanes) the mantissa is an exact double. A leading "+" goes to float().
-    np.take(buf, s, out=first, mode="clip")
-    negative = np.equal(first, ord("-"), out=c)
-    expected = np.not_equal(code, 0, out=y[1])
-    expected += negative
-    np.equal(nondigits, expected, out=fast)
-    fast &= np.less_equal(lengths, _WIDTH, out=test)
-    fast &= np.less(nondigits, lengths.view(_U64), out=test)
-    # A dot in the upper lane: the bytes below it move up one byte, over it, and the top byte
-    # of the lower lane moves into the upper one. The upper lane then holds the last 8 digits
-    # of the mantissa; if for some fast token the rest (the lower lane, less the byte that
-    # moved) is not all zeros, it has more than 8 significant digits: two lanes for the chunk.
-    found = np.add(upper, _N[2**63 - 1], out=d)
-    found >>= _N[63]  # 1 where the dot is in the upper lane
-    rest = np.left_shift(found, _N[3], out=y[0])
-    np.left_shift(lo, rest, out=rest)
-    wide = bool(rest.any()) and bool(fast[np.flatnonzero(rest)].any())
-    if wide:
-        _mantissa_wide(x, upper, z[0], found, y, z[1])
-        fast &= np.less_equal(hi, _EXACT, out=test)
-    else:
-        before = np.subtract(upper, found, out=z[0])  # the bytes below the dot's
-        moved = np.bitwise_and(hi, before, out=z[1])
-        hi ^= moved
-        moved <<= _N[8]
-        hi |= moved
-        np.right_shift(lo, _N[56], out=moved)
-        moved *= found
-        hi |= moved
-        _swar8(hi)
-    # Divide by -10**f for a minus: -(m / 10**f) exactly, and -0.0 for "-0" as float() does.
-    code <<= _N[1]
-    code += negative
-    np.take(_DIVISOR, code.view(np.intp), out=divisor, mode="clip")
-    if wide:
-        np.copyto(values, hi, casting="unsafe")
-    else:
-        # hi < 10**8: OR-ing it into the bits of 2.0**52 gives the double 2**52 + hi exactly.
-        hi |= _MAGIC
-        np.subtract(hi.view(np.float64), 2.0**52, out=values)
-    values /= divisor
-
-
-def _mantissa_wide(x, upper, lower, found, before, low) -> None:
-    """Some token has more than 8 significant digits: the full 128-bit squeeze, mantissa in x[1].
-
-    ``lower`` holds 0x80 in every byte of the lower lane but the dot's; ``found`` is 1 where the
-    dot is in the upper lane; ``before`` (two lanes) and ``low`` are scratch.
-    """
-    lo, hi = x
-    np.right_shift(lower, _N[7], out=low)
-    low ^= _EACH[0x01]  # 1 << 8i: the dot in the lower lane
-    np.add(low, _N[2**63 - 1], out=before[0])
-    before[0] >>= _N[63]
-    np.subtract(low, before[0], out=before[0])  # below the dot in the lower lane
-    np.multiply(found, _N[_FULL], out=before[1])
-    before[0] |= before[1]  # the whole lower lane when the dot is in the upper one
-    np.subtract(upper, found, out=before[1])
-    before &= x
-    x ^= before
-    np.right_shift(before[0], _N[56], out=low)
-    before <<= _N[8]
-    before[1] |= low
-    x |= before
-    _swar8(lo)
-    _swar8(hi)
-    lo *= _N[10**8]
-    hi += lo
-
-
-def _blank(raw: bytes) -> bool:
-    """Only spaces, tabs, LF and CRLF."""
-    return not raw.replace(b"\r\n", b"\n").translate(None, b" \t\n")
-
-
-def _line_breaks(buf, starts, ends, space, work) -> np.ndarray | None:
-    """``breaks[j]``: token j begins a line (a LF before it, or the first); ``None`` for unusual whitespace."""
-    k = starts.size
-    head, tail = int(starts[0]), buf.size - int(ends[-1])
-    if (head and not _blank(buf[:head].tobytes())) or (tail and not _blank(buf[-tail:].tobytes())):
-        return None
-    breaks = work.get("breaks", k, bool)
-    breaks[0] = True
-    if k == 1:
-        return breaks
-    if int(np.count_nonzero(space)) != k - 1 + head + tail:  # some gap is wider than one byte
-        return _line_breaks_wide(buf, starts, ends, space, breaks, work)
-    # One byte between tokens: a space, a tab or a LF.
-    before = np.subtract(starts[1:], 1, out=work.get("gaps", k - 1, np.intp))
-    sep = np.take(buf, before, out=work.get("sep", k - 1, np.uint8), mode="clip")
-    usual = int(np.count_nonzero(np.equal(sep, 0x0A, out=breaks[1:])))
-    test = work.get("test", k - 1, bool)
-    usual += int(np.count_nonzero(np.equal(sep, 0x20, out=test)))
-    if usual != k - 1 and usual + int(np.count_nonzero(np.equal(sep, 0x09, out=test))) != k - 1:
-        return None
-    return breaks
-
-
-def _line_breaks_wide(buf, starts, ends, space, breaks, work) -> np.ndarray | None:
-    """``_line_breaks`` when some gaps are wider: CRLF files, or any whitespace (counted)."""
-    k = starts.size
-    gaps = np.subtract(starts[1:], ends[:-1], out=work.get("gaps", k - 1, np.intp))
-    if int(gaps.max()) > 2:
-        return _line_breaks_general(buf, starts, space, breaks, work)
-    # Gaps of one or two bytes: the first (after a token) and the last (before the next) say it
-    # all. Spaces, tabs and LF anywhere; CR only first, with LF last.
-    after = np.take(buf, ends[:-1], out=work.get("after", k - 1, np.uint8), mode="clip")
-    newline = np.equal(after, 0x0A, out=breaks[1:])
-    test = work.get("test", k - 1, bool)
-    gaps += ends[:-1]
-    gaps -= 1
-    before = np.take(buf, gaps, out=work.get("sep", k - 1, np.uint8), mode="clip")
-    ok = np.equal(before, 0x20, out=work.get("ok", k - 1, bool))
-    ok |= np.equal(before, 0x09, out=test)
-    newline |= np.equal(before, 0x0A, out=test)
-    ok |= test
-    if not ok.all():
-        return None
-    np.equal(after, 0x0D, out=ok)
-    ok &= test  # CR then LF: the gap is two bytes, as CR is not LF
-    ok |= np.equal(after, 0x20, out=test)
-    ok |= np.equal(after, 0x09, out=test)
-    ok |= np.equal(after, 0x0A, out=test)
-    return breaks if ok.all() else None
-
-
-def _line_breaks_general(buf, starts, space, breaks, work) -> np.ndarray | None:
-    """``_line_breaks`` for files with longer runs of whitespace: count every kind."""
     n = buf.size
-    scratch = work.get("scratch", n, bool)
-    n_white = int(np.count_nonzero(space))
-    n_blank = int(np.count_nonzero(np.equal(buf, 0x20, out=scratch)))
-    newlines = np.flatnonzero(np.equal(buf, 0x0A, out=scratch))
-    if n_white != n_blank + newlines.size:
-        n_tab = int(np.count_nonzero(np.equal(buf, 0x09, out=scratch)))
-        returns = np.flatnonzero(np.equal(buf, 0x0D, out=scratch))
-        if n_white != n_blank + newlines.size + n_tab + returns.size:
-            return None
-        if returns.size and (returns[-1] == n - 1 or np.any(buf[returns + 1] != 0x0A)):
-            return None
-    breaks[1:] = False
-    first = np.searchsorted(starts, newlines)  # the token after each LF
-    breaks[first[first < starts.size]] = True
-    return breaks
+    values = np.empty(n // 2 + 1)  # tokens have a byte and a separator
+    slow = np.empty((max_slow, 3), np.int64)  # not grown: reassigning costs reference counting
+    blocks = np.empty((n // (2 * _BLOCK_TOKENS - 1) + 1, 3), np.int64)  # a block is >= 621 bytes
+    k = n_slow = n_blocks = 0
+    state = _FRAME_COUNT
+    n_frames = bodies_left = joints_left = 0
+    frame = -1
+    line_tokens = line_first = 0
+    first_int = -1  # the value of the line's first token if it is plain digits, else -1
+    i = 0
+    while True:
+        c = np.int64(buf[i]) if i < n else 10  # the end of the file ends the last line
+        if c > 32:
+            # A token: [sign] digits [. digits] [e|E [sign] digits].
+            start = i
+            negative = c == 45
+            signed = negative | (c == 43)
+            value = 0.0
+            m = -1  # the integer of a plain token
+            done = False
+            if i + 16 <= n:
+                # The usual token, [sign] 1-7 digits [. 1-8 digits], from its first 16 bytes as
+                # two uint64 (first byte lowest), with no loop over its bytes: the next token
+                # waits for this one's end. At most 15 digits: m < 2**53, Clinger's fast path.
+                lo = hi = _U(0)
+                for j in range(8):
+                    lo |= _U(buf[_U(i + j)]) << _U(8 * j)
+                    hi |= _U(buf[_U(i + 8 + j)]) << _U(8 * j)
+                lo_digits, hi_digits = lo ^ _SWAR_ZEROS, hi ^ _SWAR_ZEROS  # digits are now 0..9
+                lo_flags = (((lo_digits & _SWAR_LOW7) + _SWAR_76) | lo_digits) & _SWAR_HIGH  # 0x80: not a digit
+                hi_flags = (((hi_digits & _SWAR_LOW7) + _SWAR_76) | hi_digits) & _SWAR_HIGH
+                lo_flags &= ~(_U(0x80) * _U(signed))  # the sign is no end
+                # The first non-digit (the dot, or the end) and the next one (the end after a dot):
+                # the lowest flag alone, times _SWAR_RANK, has 8 - its byte index in the top byte.
+                a = 8 - np.int64(((lo_flags & (~lo_flags + _U(1))) >> _U(7)) * _SWAR_RANK >> _U(56))
+                rest = lo_flags & (lo_flags - _U(1))
+                b = 8 - np.int64(((rest & (~rest + _U(1))) >> _U(7)) * _SWAR_RANK >> _U(56))
+                b_hi = 16 - np.int64(((hi_flags & (~hi_flags + _U(1))) >> _U(7)) * _SWAR_RANK >> _U(56))
+                b = b if b < 8 else b_hi
+                n_whole = a - signed
+                if 0 < n_whole and a < 8:
+                    # The digits at the top, zeros below; then pairs, fours and all eight combined.
+                    w = (lo_digits >> _U(8 * signed)) << _U(64 - 8 * n_whole)
+                    w = (w * _U(10 * 256 + 1)) >> _U(8)
+                    w = ((w & _SWAR_EVEN8) * _U(100 * 65536 + 1)) >> _U(16)
+                    whole = np.int64(((w & _SWAR_EVEN16) * _U(10000 * 2**32 + 1)) >> _U(32))
+                    after = (lo >> _U(8 * a)) & _U(0xFF)
+                    if after == 46:  # '.'
+                        n_frac = b - a - 1
+                        end = (lo >> _U(8 * b)) if b < 8 else (hi >> _U(8 * (b & 7)))
+                        if 0 < n_frac <= 8 and b < 16 and (end & _U(0xFF)) <= 32:
+                            s = _U(8 * a + 8)  # the fraction's first byte, 16..64 bits up
+                            w = ((lo_digits >> (s - _U(8))) >> _U(8)) | (hi_digits << (_U(64) - s))
+                            w <<= _U(64 - 8 * n_frac)
+                            w = (w * _U(10 * 256 + 1)) >> _U(8)
+                            w = ((w & _SWAR_EVEN8) * _U(100 * 65536 + 1)) >> _U(16)
+                            frac = np.int64(((w & _SWAR_EVEN16) * _U(10000 * 2**32 + 1)) >> _U(32))
+                            value = (whole * _INT_POW10[n_frac] + frac) / _POW10[n_frac]
+                            i += b
+                            done = True
+                    elif after <= 32:
+                        value = float(whole)
+                        m = -1 if signed else whole
+                        i += a
+                        done = True
+            if not done:
+                # Any other token, byte by byte.
+                p = i = start + signed
+                digits = 0  # the digits as an integer: wraps beyond 18 digits, then unused
+                while i < n:
+                    d = np.int64(buf[i]) - 48
+                    if d < 0 or d > 9:
+                        break
+                    digits = digits * 10 + d
+                    i += 1
+                n_digits = i - p
+                n_frac = 0
+                dot = i < n and buf[i] == 46
+                if dot:
+                    i += 1
+                    p = i
+                    while i < n:
+                        d = np.int64(buf[i]) - 48
+                        if d < 0 or d > 9:
+                            break
+                        digits = digits * 10 + d
+                        i += 1
+                    n_frac = i - p
+                    n_digits += n_frac
+                good = 0 < n_digits <= _MAX_DIGITS
+                plain = good and not (dot or signed)
+                scale = -n_frac
+                if i < n and buf[i] > 32:  # an exponent, or not the grammar above
+                    plain = False
+                    if buf[i] == 101 or buf[i] == 69:  # 'e', 'E'
+                        i += 1
+                        exp_negative = i < n and buf[i] == 45
+                        if i < n and (buf[i] == 45 or buf[i] == 43):
+                            i += 1
+                        exp = 0
+                        p = i
+                        while i < n and 48 <= buf[i] <= 57:
+                            if exp < 100000:  # saturate: beyond +-1e5 only a zero mantissa is fast
+                                exp = exp * 10 + (np.int64(buf[i]) - 48)
+                            i += 1
+                        good = good and i > p
+                        scale += -exp if exp_negative else exp
+                    while i < n and buf[i] > 32:  # more: float() decides, but only on these bytes
+                        byte = buf[i]
+                        if not (
+                            48 <= byte <= 57 or byte == 43 or byte == 45 or byte == 46 or byte == 101 or byte == 69
+                        ):
+                            return 0, values[:0], slow[:0], blocks[:0], 0
+                        good = plain = False
+                        i += 1
+                if good:
+                    m = digits if plain else -1
+                    if digits <= 2**53 and -22 <= scale < 0:
+                        value = digits / _POW10[-scale]
+                    elif digits == 0:
+                        value = 0.0
+                    elif scale == 0:
+                        value = float(digits)  # int64 to double rounds correctly
+                    elif digits <= 2**53 and 0 < scale <= 22:
+                        value = digits * _POW10[scale]
+                    else:
+                        good = False
+                if not good:
+                    if n_slow == max_slow:
+                        return -1, values[:0], slow[:0], blocks[:0], 0
+                    slow[n_slow, 0] = k
+                    slow[n_slow, 1] = start
+                    slow[n_slow, 2] = i
+                    n_slow += 1
+            values[k] = -value if negative else value  # a sign flip (fneg): -0.0 for "-0"
+            if line_tokens == 0:
+                line_first = k
+                first_int = m
+            line_tokens += 1
+            k += 1
+            continue
+        if c == 32 or c == 9:
+            i += 1
+            continue
+        if c == 13:
+            if i + 1 >= n or buf[i + 1] != 10:
+                return 0, values[:0], slow[:0], blocks[:0], 0
+            i += 1
+        elif c != 10:  # other control bytes, DEL, non-ASCII
+            return 0, values[:0], slow[:0], blocks[:0], 0
+        i += 1
+        if line_tokens:
+            # The line is complete: does it fit the state?
+            good = True
+            if state == _JOINT_LINE:
+                good = line_tokens == _JOINT_TOKENS
+                joints_left -= 1
+                if joints_left == 0:
+                    bodies_left -= 1
+                    state = _BODY_LINE if bodies_left else _BODY_COUNT if frame + 1 < n_frames else _END
+            elif state == _BODY_LINE:
+                good = line_tokens == _BODY_TOKENS and first_int >= 0 and n_blocks < blocks.shape[0]
+                if good:
+                    blocks[n_blocks, 0] = frame
+                    blocks[n_blocks, 1] = first_int
+                    blocks[n_blocks, 2] = line_first
+                    n_blocks += 1
+                state = _JOINT_COUNT
+            elif line_tokens != 1:
+                good = False
+            elif state == _JOINT_COUNT:
+                good = first_int == N_JOINTS
+                joints_left = N_JOINTS
+                state = _JOINT_LINE
+            elif state == _BODY_COUNT:
+                good = 0 <= first_int <= MAX_BODIES
+                frame += 1
+                bodies_left = first_int
+                state = _BODY_LINE if bodies_left > 0 else _BODY_COUNT if frame + 1 < n_frames else _END
+            elif state == _FRAME_COUNT:
+                good = first_int >= 0
+                n_frames = first_int
+                state = _BODY_COUNT if n_frames > 0 else _END
+            else:  # a line after the last frame
+                good = False
+            if not good:
+                return 0, values[:0], slow[:0], blocks[:0], 0
+            line_tokens = 0
+        if i > n:
+            break
+    if state != _END:
+        return 0, values[:0], slow[:0], blocks[:0], 0
+    return 1, values[:k], slow[:n_slow], blocks[:n_blocks], n_frames
 
 
-def _frame_pattern(n_bodies: int) -> np.ndarray:
-    """Which tokens of a frame begin a line: the body count, and per body its ID, joint count and joint lines."""
-    pattern = np.zeros(1 + _BLOCK_TOKENS * n_bodies, dtype=bool)
-    pattern[0] = True
-    for b in range(n_bodies):
-        base = 1 + _BLOCK_TOKENS * b
-        pattern[base] = pattern[base + _BODY_TOKENS] = True
-        pattern[base + _BODY_TOKENS + 1 :: len(JOINT_FIELDS)] = True
-    return pattern
-
-
-_FRAME_PATTERNS = [_frame_pattern(b) for b in range(MAX_BODIES + 1)]
-
-
-def _parse_fast(text: np.ndarray, n: int, path) -> SkeletonSequence | None:
-    """The vectorised parser on ``text[_PAD:_PAD + n]``; ``None`` where it cannot vouch for the file.
-
-    ``text`` is a work array of at least ``_PAD + n + 24`` bytes, a multiple of 8.
+def _tracks(blocks):
+    """``(ok, track of each body block, body IDs of the tracks)``, tracks in order of first
+    appearance; ``ok`` is False if some frame holds one body ID twice. Compiled by ``_kernels``.
     """
-    if n == 0:
-        return None
-    work = _WORK
-    text[:_PAD] = ord(" ")
-    buf = text[_PAD : _PAD + n]
-    if buf.max() > 0x7F:
-        return None
+    n_blocks = blocks.shape[0]
+    # A hash table (open addressing, Fibonacci hashing; IDs are >= 0): many IDs cost no more.
+    bits = 1
+    while (1 << bits) < 2 * n_blocks:
+        bits += 1
+    mask = (1 << bits) - 1
+    table_ids = np.empty(mask + 1, np.int64)
+    table_tracks = np.full(mask + 1, -1, np.int64)
+    body_ids = np.empty(n_blocks, np.int64)
+    slot = np.empty(n_blocks, np.int64)
+    n_tracks = 0
+    for g in range(n_blocks):
+        body_id = blocks[g, 1]
+        h = np.int64((_U(body_id) * _U(0x9E3779B97F4A7C15)) >> _U(64 - bits))
+        while table_tracks[h] >= 0 and table_ids[h] != body_id:
+            h = (h + 1) & mask
+        if table_tracks[h] < 0:
+            table_ids[h] = body_id
+            table_tracks[h] = n_tracks
+            body_ids[n_tracks] = body_id
+            n_tracks += 1
+        slot[g] = table_tracks[h]
+        h = g - 1
+        while h >= 0 and blocks[h, 0] == blocks[g, 0]:  # the blocks of a frame are consecutive
+            if slot[h] == slot[g]:
+                return False, slot, body_ids[:0]
+            h -= 1
+    return True, slot, body_ids[:n_tracks].copy()
 
-    # Tokens: runs of bytes above 0x20.
-    space = work.get("space", n + 2, bool)
-    space[0] = space[-1] = True
-    np.less(buf, 0x21, out=space[1:-1])
-    edges = np.flatnonzero(np.not_equal(space[1:], space[:-1], out=work.get("edge", n + 1, bool)))
-    n_tokens = edges.size // 2
-    if n_tokens == 0:
-        return None
-    starts = work.get("starts", n_tokens, np.intp)
-    ends = work.get("ends", n_tokens, np.intp)
-    np.copyto(starts, edges[0::2])
-    np.copyto(ends, edges[1::2])
-    del edges
-    breaks = _line_breaks(buf, starts, ends, space[1:-1], work)
-    if breaks is None:
-        return None
-    values, fast, nondigits = _convert(text.view(_U64)[(_PAD - _WIDTH) // 8 :], buf, starts, ends, work)
-    layout = _uniform_layout(values, fast, nondigits, breaks)
-    if layout is None:
-        layout = _general_layout(values, fast, nondigits, breaks)
-    if layout is None:
-        return None
-    n_frames, frame, count_tok, id_tok, uniform = layout
-    tracks = _body_tracks(text, starts[id_tok], ends[id_tok], frame, n_frames, uniform)
-    if tracks is None:
-        return None
-    body_ids, slot, in_order = tracks
-    n_tracks = body_ids.size
 
-    # Tokens the vector path did not convert: float() one by one (never counts or IDs).
-    fast[id_tok] = True
-    fast[count_tok] = True
-    slow = np.flatnonzero(~fast)
-    if slow.size:
-        raw = text.data
-        exact = []
-        for s, e in zip((starts[slow] + _PAD).tolist(), (ends[slow] + _PAD).tolist(), strict=True):
-            token = bytes(raw[s:e])
-            if token.translate(None, _SLOW_TOKEN_BYTES):
-                return None
-            try:
-                exact.append(float(token))
-            except ValueError:
-                return None
-        exact = np.array(exact, dtype=np.float64)
-        if not np.isfinite(exact).all():
+def _fill(values, blocks, slot, joints, body_info, present):
+    """Copy each body block's values into the result arrays. Compiled by ``_kernels``."""
+    for g in range(blocks.shape[0]):
+        t, s, o = blocks[g, 0], slot[g], blocks[g, 2]
+        present[t, s] = True
+        for f in range(_BODY_TOKENS - 1):
+            body_info[t, s, f] = values[o + 1 + f]
+        o += _BODY_TOKENS + 1
+        for j in range(N_JOINTS):
+            for f in range(_JOINT_TOKENS):
+                joints[t, s, j, f] = values[o]
+                o += 1
+
+
+_KERNELS: tuple | None = None
+_KERNELS_LOCK = threading.Lock()
+
+
+def _kernels():
+    """``(scan, tracks, fill)`` compiled with numba (cached in ``__pycache__``), or ``()`` without numba."""
+    global _KERNELS
+    if _KERNELS is None:
+        with _KERNELS_LOCK:
+            if _KERNELS is None:
+                try:
+                    import numba
+                except ImportError:  # a hard dependency, but the careful parser works without it
+                    _KERNELS = ()
+                else:
+                    jit = numba.njit(cache=True, nogil=True)
+                    _KERNELS = (jit(_scan), jit(_tracks), jit(_fill))
+    return _KERNELS
+
+
+def _parse_fast(data: bytes, path) -> SkeletonSequence | None:
+    """The compiled parser; ``None`` where it cannot vouch for the file."""
+    kernels = _kernels()
+    if not kernels or not data:
+        return None
+    scan, tracks, fill = kernels
+    buf = np.frombuffer(data, dtype=np.uint8)
+    n = buf.size
+    # Room for a few tokens for float(), as in Kinect output; other files are scanned again
+    # with room for all (a token for float() has 4 bytes or more, "1e23", and a separator).
+    # Room for all at once would keep the memory of a parse above glibc's trim threshold, given
+    # back and faulted in afresh for every file (a quarter of the time).
+    status, values, slow, blocks, n_frames = scan(buf, 64)
+    if status < 0:
+        status, values, slow, blocks, n_frames = scan(buf, max(64, n // 5 + 1))
+    if status != 1:
+        return None
+    for token, start, end in slow.tolist():  # tokens the kernel does not convert exactly
+        try:
+            value = float(data[start:end])
+        except ValueError:
             return None
-        values[slow] = exact
-
-    shape = (n_frames, n_tracks)
-    joints = np.empty(shape + (N_JOINTS, len(JOINT_FIELDS)))
-    body_info = np.empty(shape + (len(BODY_FIELDS),))
-    if in_order:
-        # Every track in every frame, in track order (the usual case): after the frame count the
-        # tokens repeat with one period per frame, so the values are a strided view.
-        blocks = values[1:].reshape(n_frames, 1 + _BLOCK_TOKENS * n_tracks)[:, 1:]
-        blocks = blocks.reshape(n_frames, n_tracks, _BLOCK_TOKENS)
-        np.copyto(joints.reshape(shape + (N_JOINTS * len(JOINT_FIELDS),)), blocks[:, :, _BODY_TOKENS + 1 :])
-        np.copyto(body_info, blocks[:, :, 1:_BODY_TOKENS])
-        present = np.ones(shape, dtype=bool)
-    else:
-        joints.fill(0.0)
-        body_info.fill(0.0)
-        present = np.zeros(shape, dtype=bool)
-        first_joint = id_tok + _BODY_TOKENS + 1
-        joints[frame, slot] = values[first_joint[:, None] + np.arange(N_JOINTS * len(JOINT_FIELDS))].reshape(
-            -1, N_JOINTS, len(JOINT_FIELDS)
-        )
-        body_info[frame, slot] = values[id_tok[:, None] + np.arange(1, _BODY_TOKENS)]
-        present[frame, slot] = True
+        if not math.isfinite(value):
+            return None
+        values[token] = value
+    ok, slot, body_ids = tracks(blocks)
+    if not ok:
+        return None
+    # Zeros from NumPy: pages the file does not fill (absent bodies) are never touched.
+    shape = (n_frames, body_ids.size)
+    joints = np.zeros(shape + (N_JOINTS, _JOINT_TOKENS))
+    body_info = np.zeros(shape + (_BODY_TOKENS - 1,))
+    present = np.zeros(shape, dtype=bool)
+    fill(values, blocks, slot, joints, body_info, present)
     return SkeletonSequence(str(path), joints, body_info, present, body_ids)
-
-
-def _plain(fast, nondigits, tokens) -> np.ndarray:
-    """Which of ``tokens`` are plain runs of digits (the counts must be)."""
-    return fast[tokens] & (nondigits[tokens] == 0)
-
-
-def _uniform_layout(values, fast, nondigits, breaks):
-    """The layout of a file whose frames all hold the same number of bodies, or ``None``.
-
-    ``(n_frames, frame of each body block, count tokens, ID tokens)``; the tokens then repeat
-    with a fixed period per frame, so every check is one comparison of a (frames, period) view.
-    """
-    k = values.size
-    if not (fast[0] and nondigits[0] == 0):
-        return None
-    n_frames = int(values[0])
-    n_bodies = int(values[1]) if k > 1 and fast[1] and nondigits[1] == 0 else 0
-    if n_bodies > MAX_BODIES:
-        return None
-    period = 1 + _BLOCK_TOKENS * n_bodies
-    if k != 1 + n_frames * period:
-        return None
-    if not (breaks[1:].reshape(n_frames, period) == _FRAME_PATTERNS[n_bodies]).all():
-        return None
-    body_counts = 1 + period * np.arange(n_frames)
-    if not (np.all(_plain(fast, nondigits, body_counts)) and np.all(values[body_counts] == n_bodies)):
-        return None
-    id_tok = (body_counts[:, None] + 1 + _BLOCK_TOKENS * np.arange(n_bodies)).ravel()
-    joint_counts = id_tok + _BODY_TOKENS
-    if not (np.all(_plain(fast, nondigits, joint_counts)) and np.all(values[joint_counts] == N_JOINTS)):
-        return None
-    frame = np.repeat(np.arange(n_frames), n_bodies)
-    return n_frames, frame, np.concatenate(([0], body_counts, joint_counts)), id_tok, True
-
-
-def _general_layout(values, fast, nondigits, breaks):
-    """``_uniform_layout`` for any file: a walk over the lines, vectorised."""
-    line_first = np.flatnonzero(breaks)
-    line_tokens = np.diff(line_first, append=values.size)
-    n_lines = line_first.size
-    # Counts: the one-token lines, as integers where they are plain digits (-1 elsewhere).
-    single = line_tokens == 1
-    count_tok = line_first[single]
-    ints = np.full(n_lines, -1, dtype=np.int64)
-    ints[single] = np.where(_plain(fast, nondigits, count_tok), values[count_tok], -1)
-    n_frames = int(ints[0])
-    if not single[0] or n_frames < 0:
-        return None
-    # Body-count lines are the one-token lines after the first that do not follow a body line
-    # (those are joint counts); the pattern check below proves the guess.
-    follows_body = np.empty(n_lines, dtype=bool)
-    follows_body[0] = True
-    np.equal(line_tokens[:-1], _BODY_TOKENS, out=follows_body[1:])
-    count_lines = np.flatnonzero(single & ~follows_body)
-    if count_lines.size != n_frames:
-        return None
-    n_bodies = ints[count_lines]
-    if np.any((n_bodies < 0) | (n_bodies > MAX_BODIES)):
-        return None
-    n_blocks = int(n_bodies.sum())
-    if n_lines != 1 + n_frames + _BLOCK_LINES * n_blocks:
-        return None
-    blocks_before = np.cumsum(n_bodies) - n_bodies
-    if not np.array_equal(count_lines, 1 + np.arange(n_frames) + _BLOCK_LINES * blocks_before):
-        return None
-    frame = np.repeat(np.arange(n_frames), n_bodies)
-    body_lines = 2 + frame + _BLOCK_LINES * np.arange(n_blocks)
-    expected = np.full(n_lines, len(JOINT_FIELDS), dtype=np.intp)
-    expected[0] = 1
-    expected[count_lines] = 1
-    expected[body_lines] = _BODY_TOKENS
-    expected[body_lines + 1] = 1
-    if not np.array_equal(line_tokens, expected) or np.any(ints[body_lines + 1] != N_JOINTS):
-        return None
-    return n_frames, frame, count_tok, line_first[body_lines], False
-
-
-def _body_tracks(text, starts, ends, frame, n_frames, uniform) -> tuple[np.ndarray, np.ndarray, bool] | None:
-    """Body IDs of the tracks in order of appearance, the track of each body block, and whether
-    every frame holds every track in track order.
-
-    ``None`` unless every ID is plain digits (at most 18) and no frame has one ID twice.
-    ``uniform``: every frame holds the same number of bodies.
-    """
-    n_blocks = starts.size
-    if n_blocks == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.intp), True
-    lengths = ends - starts
-    if lengths.max() > _ID_DIGITS:
-        return None
-    # Each ID as the 24 bytes that end with it (_PAD == 24), zeros before its first digit.
-    windows = np.ndarray((text.size - _PAD + 1,), dtype="V24", buffer=text, strides=(1,))
-    raw = windows[ends].view(np.uint8).reshape(n_blocks, _PAD)
-    raw[np.arange(_PAD) < (_PAD - lengths)[:, None]] = 0
-    keys = raw.view("V24").reshape(n_blocks)
-    if uniform:
-        width = n_blocks // n_frames
-        lanes = raw.view(_U64).reshape(n_frames, width * 3)
-        if (lanes == lanes[0]).all():
-            # The usual case: the same IDs in the same order in every frame.
-            ids = [_plain_id(bytes(key)) for key in keys[:width]]
-            if None in ids or len(set(ids)) != width:
-                return None
-            return np.array(ids, dtype=np.int64), np.tile(np.arange(width), n_frames), True
-    order: dict[int, int] = {}
-    slot = np.empty(n_blocks, dtype=np.intp)
-    cache: dict[bytes, int | None] = {}
-    for g, key in enumerate(keys.tolist()):
-        body_id = cache[key] if key in cache else cache.setdefault(key, _plain_id(key))
-        if body_id is None:
-            return None
-        slot[g] = order.setdefault(body_id, len(order))
-    n_tracks = len(order)
-    if np.unique(frame * max(n_tracks, 1) + slot).size != n_blocks:  # one ID twice in a frame
-        return None
-    in_order = n_blocks == n_frames * n_tracks and np.array_equal(slot, np.tile(np.arange(n_tracks), n_frames))
-    return np.array(list(order), dtype=np.int64), slot, in_order
-
-
-def _plain_id(key: bytes) -> int | None:
-    digits = key.lstrip(b"\x00")
-    return int(digits) if digits.isdigit() else None
-
-
-def _read_into(path: Path) -> tuple[np.ndarray, int] | bytes:
-    """The file after ``_PAD`` bytes of a work array: ``(array, length)``; its bytes if it grew meanwhile."""
-    with open(path, "rb", buffering=0) as fh:
-        size = os.fstat(fh.fileno()).st_size
-        text = _WORK.get("text", (_PAD + size + 32) & ~7, np.uint8)
-        view = memoryview(text)[_PAD : _PAD + size + 1]
-        n = 0
-        while n < len(view):
-            got = fh.readinto(view[n:])
-            if not got:
-                return text, n
-            n += got
-        return bytes(view) + fh.read()  # larger than its size said: read on, the slow way
-
-
-def _bytes_into(data: bytes) -> tuple[np.ndarray, int]:
-    n = len(data)
-    text = _WORK.get("text", (_PAD + n + 32) & ~7, np.uint8)
-    text[_PAD : _PAD + n] = np.frombuffer(data, dtype=np.uint8)
-    return text, n
 
 
 def read_skeleton(path: str | os.PathLike) -> SkeletonSequence:
     """Read an NTU ``.skeleton`` file. LF or CRLF line ends and any whitespace are accepted."""
     path = Path(path)
-    got = _read_into(path)
-    text, n = got if isinstance(got, tuple) else _bytes_into(got)
-    seq = _parse_fast(text, n, path)
+    data = path.read_bytes()
+    seq = _parse_fast(data, path)
     if seq is not None:
         return seq
-    data = text[_PAD : _PAD + n].tobytes()
     if b"\x00" in data:
         raise SkeletonFormatError(path, 0, "a text file", "binary data (NUL bytes)")
     try:
@@ -794,7 +558,7 @@ def read_skeleton(path: str | os.PathLike) -> SkeletonSequence:
 
 def parse_skeleton(text: str, path: str | os.PathLike = "<string>") -> SkeletonSequence:
     """Parse the text of a ``.skeleton`` file; ``path`` is only used in error messages."""
-    seq = _parse_fast(*_bytes_into(text.encode("ascii")), path) if text.isascii() else None
+    seq = _parse_fast(text.encode("ascii"), path) if text.isascii() else None
     return seq if seq is not None else _parse_careful(text, path)
 
 

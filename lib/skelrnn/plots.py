@@ -26,6 +26,8 @@ __all__ = [
     "alignment_figure",
     "length_histogram",
     "class_counts_figure",
+    "thesis_vs_measured_figure",
+    "learning_curves_figure",
     "CELL_NAMES",
     "CELL_COLORS",
 ]
@@ -351,6 +353,91 @@ def class_counts_figure(class_names, counts_by_split: dict):
         barmode="stack",
         title="Sequences per class and split",
         yaxis_title="sequences",
+        template="plotly_white",
+        height=400,
+    )
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# Tables of the thesis against measured values (training chapters)
+# ---------------------------------------------------------------------------------------------
+
+_PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
+
+
+def thesis_vs_measured_figure(frame, title: str, x_title: str = ""):
+    """One line per table row over its columns: measured test accuracy (solid, min-max over seeds as
+    error bars) and the thesis's value (dotted, same colour). ``frame`` is ``experiments.table_frame``."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for k, (row, part) in enumerate(frame.groupby("row", sort=False)):
+        color = _PALETTE[k % len(_PALETTE)]
+        fig.add_trace(
+            go.Scatter(
+                x=part["column"],
+                y=part["measured (%)"],
+                mode="lines+markers",
+                name=f"{row}: measured",
+                line={"color": color},
+                legendgroup=row,
+                error_y={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": part["max"] - part["measured (%)"],
+                    "arrayminus": part["measured (%)"] - part["min"],
+                },
+            )  # fmt: skip
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=part["column"],
+                y=part["thesis (%)"],
+                mode="lines+markers",
+                name=f"{row}: thesis",
+                line={"color": color, "dash": "dot"},
+                marker={"symbol": "x"},
+                legendgroup=row,
+            )  # fmt: skip
+        )
+    fig.update_layout(
+        title=title,
+        xaxis_title=x_title,
+        yaxis_title="test accuracy (%)",
+        template="plotly_white",
+        height=440,
+        legend={"font": {"size": 10}},
+    )
+    return fig
+
+
+def learning_curves_figure(runs, title: str = "Validation accuracy during training"):
+    """Validation accuracy against the epoch for ``(label, record)`` pairs; a marker on the best epoch."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for k, (label, record) in enumerate(runs):
+        color = _PALETTE[k % len(_PALETTE)]
+        epochs = [h["epoch"] for h in record["history"]]
+        val = [100 * h["val_accuracy"] for h in record["history"]]
+        fig.add_trace(go.Scatter(x=epochs, y=val, mode="lines", name=label, line={"color": color}, legendgroup=label))
+        best = record["best_epoch"] - 1
+        fig.add_trace(
+            go.Scatter(
+                x=[epochs[best]],
+                y=[val[best]],
+                mode="markers",
+                marker={"color": color, "size": 9},
+                showlegend=False,
+                legendgroup=label,
+                name=f"{label}: best",
+            )  # fmt: skip
+        )
+    fig.update_layout(
+        title=title,
+        xaxis_title="epoch",
+        yaxis_title="validation accuracy (%)",
         template="plotly_white",
         height=400,
     )

@@ -134,6 +134,10 @@ def build_book(root: Path, profile: str, output: Path, results_dir: Path | None 
     """
     root, output = Path(root).resolve(), Path(output).resolve()
     results_dir = Path(results_dir or root / "results").resolve()
+    toc = (root / "_toc.yml").read_text()
+    missing = [nb.stem for nb in chapter_notebooks(root) if f"notebooks/{nb.stem}" not in toc]
+    if missing:  # only_build_toc_files would drop them from the site without a word
+        raise BookError(f"{root / '_toc.yml'}: chapters not in the table of contents: {', '.join(missing)}")
     stage = output / "_build" / "src"
     stage_book(root, profile, stage, results_dir, log=log)
     site = output / "_build" / "html"

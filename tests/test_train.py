@@ -1,0 +1,161 @@
+"""The training engine: determinism, resume after a kill, early stopping with learning-rate decay, records."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from skelrnn import models, train
+
+SCRIPT = textwrap.dedent(
+    """
+    import sys
+    import numpy as np
+    from skelrnn import models, train
+
+    def splits(seed=0):
+        # Three classes told apart by the sign of a drift on one feature; lengths 4..12.
+        rng = np.random.default_rng(seed)
+        out = {}
+        for part, n in (("train", 96), ("validation", 32), ("test", 32)):
+            labels = rng.integers(0, 3, size=n)
+            feats = []
+            for y in labels:
+                t = int(rng.integers(4, 13))
+                f = rng.normal(scale=0.5, size=(t, 4))
+                f[:, y] += np.linspace(0.0, 1.5, t)
+                feats.append(f.astype("float32"))
+            out[part] = (feats, labels)
+        return out
+
+    MODEL = models.ModelConfig(n_features=4, n_classes=3, cell="gru", units=8, layers=2, keep_prob=0.8, l2=1e-4)
+    TRAIN = train.TrainConfig(batch_size=16, max_epochs=int(sys.argv[3]), patience=2, min_learning_rate=5e-5,
+                              pad_multiple=4)
+
+    if __name__ == "__main__":
+        train.train_run(MODEL, TRAIN, splits(), sys.argv[1], sys.argv[2], seed=3, profile="test",
+                        dataset_name="drift", log=lambda line: print(line, flush=True), checkpoint_seconds=0)
+    """
+)
+
+
+def without_time(record: dict) -> dict:
+    record = {k: v for k, v in record.items() if k not in train.RUN_TIME_FIELDS}
+    record["history"] = [{k: v for k, v in h.items() if k != "seconds"} for h in record["history"]]
+    return record
+
+
+def run_script(tmp_path: Path, name: str, epochs: int = 6, kill_after_epoch: int | None = None) -> dict | None:
+    script = tmp_path / "run_small.py"
+    script.write_text(SCRIPT)
+    run_dir, record = tmp_path / name, tmp_path / name / "record.json"
+    cmd = [sys.executable, str(script), str(run_dir), str(record), str(epochs)]
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    if kill_after_epoch is None:
+        subprocess.run(cmd, check=True, env=env, capture_output=True, timeout=300)
+        return json.loads(record.read_text())
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    state = run_dir / "state.json"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if state.is_file():
+            try:
+                if json.loads(state.read_text())["epoch"] >= kill_after_epoch:
+                    break
+            except (json.JSONDecodeError, KeyError):
+                pass  # never half a file (atomic writes), but be safe while polling
+        if proc.poll() is not None:
+            raise AssertionError("the run ended before it could be killed")
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert not record.exists(), "killed before the end: no record yet"
+    return None
+
+
+def test_a_killed_run_resumes_to_the_same_record_and_runs_are_deterministic(tmp_path):
+    straight = run_script(tmp_path, "straight")
+    again = run_script(tmp_path, "again")
+    assert without_time(again) == without_time(straight), "same seed, same machine: same record"
+
+    run_script(tmp_path, "killed", kill_after_epoch=2)
+    state = json.loads((tmp_path / "killed" / "state.json").read_text())
+    assert 2 <= state["epoch"] < 6 and (tmp_path / "killed" / state["checkpoint"]).is_file()
+    resumed = run_script(tmp_path, "killed")
+    assert resumed["resumed"] == 1
+    assert without_time(resumed) == without_time(straight)
+    assert len(list((tmp_path / "killed").glob("checkpoint-*.keras"))) == 1, "older checkpoints are removed"
+    assert list((tmp_path / "killed" / "tensorboard").iterdir()), "TensorBoard event files beside the record"
+
+
+def drift_splits(seed=0, informative=True):
+    namespace = {}
+    exec(compile(SCRIPT.split("MODEL =")[0], "script", "exec"), namespace)
+    data = namespace["splits"](seed)
+    if not informative:  # labels unrelated to the inputs: validation accuracy cannot keep improving
+        rng = np.random.default_rng(99)
+        data = {k: (f, rng.integers(0, 3, size=len(y))) for k, (f, y) in data.items()}
+    return data
+
+
+def test_early_stopping_divides_the_rate_by_ten_and_keeps_the_best_weights(tmp_path):
+    cfg = train.TrainConfig(batch_size=32, max_epochs=40, patience=2, min_learning_rate=5e-5, pad_multiple=4)
+    mc = models.ModelConfig(n_features=4, n_classes=3, units=4, layers=1, keep_prob=1.0)
+    record = train.train_run(
+        mc, cfg, drift_splits(informative=False), tmp_path / "run", tmp_path / "r.json", seed=0, log=lambda s: None
+    )
+    rates = [h["learning_rate"] for h in record["history"]]
+    val = [h["val_accuracy"] for h in record["history"]]
+    assert record["stopped"] == "minimum learning rate reached" and len(rates) < 40
+    # The rate drops exactly when `patience` epochs in a row did not beat the best so far.
+    best, wait, rate = -1.0, 0, 5e-3
+    for k, acc in enumerate(val):
+        assert rates[k] == pytest.approx(rate)
+        if acc > best:
+            best, wait = acc, 0
+        else:
+            wait += 1
+        if wait >= 2:
+            rate, wait = rate * 0.1, 0
+    assert rate < 5e-5 * (1 - 1e-9)
+    assert record["best_val_accuracy"] == max(val) and record["best_epoch"] == 1 + val.index(max(val))
+    assert record["weights"] == "best validation epoch"
+    for key in ("model", "train", "seed", "profile", "dataset", "environment", "wall_seconds", "test_accuracy"):
+        assert key in record, key
+    assert len(record["dataset"]["sha256"]) == 64 and record["dataset"]["sizes"] == {
+        "test": 32,
+        "train": 96,
+        "validation": 32,
+    }
+
+
+def test_a_finished_record_is_not_trained_again_and_changes_retrain(tmp_path, monkeypatch):
+    cfg = train.TrainConfig(batch_size=32, max_epochs=2, early_stopping=False, pad_multiple=4)
+    mc = models.ModelConfig(n_features=4, n_classes=3, units=4, layers=1, keep_prob=1.0)
+    data = drift_splits()
+    first = train.train_run(mc, cfg, data, tmp_path / "run", tmp_path / "r.json", seed=0, log=lambda s: None)
+    assert first["weights"] == "last epoch" and first["epochs"] == 2 and first["stopped"] == "maximum epochs reached"
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained again")
+
+    monkeypatch.setattr(train, "_train_epoch", no_training)
+    assert train.train_run(mc, cfg, data, tmp_path / "run", tmp_path / "r.json", seed=0, log=lambda s: None) == first
+    with pytest.raises(AssertionError, match="trained again"):
+        train.train_run(mc, cfg, data, tmp_path / "run", tmp_path / "r.json", seed=1, log=lambda s: None)
+
+
+def test_bad_settings_are_refused():
+    with pytest.raises(ValueError, match="lr_decay"):
+        train.TrainConfig(lr_decay=1.5)
+    with pytest.raises(ValueError, match="min_learning_rate"):
+        train.TrainConfig(min_learning_rate=1.0)
+    with pytest.raises(KeyError, match="validation"):
+        train.train_run(models.ModelConfig(), train.TrainConfig(), {"train": ([], [])}, "x", "y", log=None)

@@ -35,21 +35,18 @@ runs_dir = "_build/runs"  # checkpoints of unfinished runs (resumable)
 
 code("""
 import time
-from pathlib import Path
 
 import pandas as pd
 
 import skelrnn
-from skelrnn import dataset, experiments, models, plots, profiles, thesis
+from skelrnn import experiments, models, plots, thesis
 from skelrnn.backend import describe
 
-P = profiles.get("baselines", profile)
-records = Path(results_dir) / profile / "training"
-runs = Path(runs_dir) / profile
-seeds = [seed + s for s in P.seeds]
-baseline_seeds = [seed + s for s in P.baseline_seeds]
 chapter_start = time.perf_counter()
-print(f"skelrnn {skelrnn.__version__}, profile: {profile}, seeds {seeds} (improved baseline {baseline_seeds})")
+chapter = experiments.TrainingChapter("baselines", profile, seed, results_dir, data_dir, runs_dir)
+P = chapter.P
+print(f"skelrnn {skelrnn.__version__}, profile: {profile}, seeds {chapter.seeds} "
+      f"(improved baseline {chapter.baseline_seeds})")
 print(", ".join(f"{k} {v}" for k, v in describe().items()))
 """)
 
@@ -91,22 +88,11 @@ pd.DataFrame({
 """)
 
 code("""
-data = dataset.load_or_generate(data_dir, P.synthetic)
-splits = experiments.prepare_splits(data, P)
-n_classes = len(data.actions)
-sizes = {part: len(labels) for part, (features, labels) in splits.items()}
-print(f"{len(data)} sequences of {n_classes} classes from {data.manifest['source']}")
-mean_length = sum(len(f) for f in splits["train"][0]) / sizes["train"]
+sizes = {part: len(labels) for part, (features, labels) in chapter.splits.items()}
+mean_length = sum(len(f) for f in chapter.splits["train"][0]) / sizes["train"]
+print(f"{len(chapter.data)} sequences of {chapter.n_classes} classes from {chapter.data.manifest['source']}")
 print(f"cross-subject splits used: {sizes}; mean length {mean_length:.1f} steps")
-
-
-def run(cells, seeds):
-    # Train the cells that have no record yet (P.workers processes side by side), read all records.
-    return experiments.run_cells(cells, P, splits, n_classes, records, runs, profile, seeds,
-                                 data_dir=data_dir, workers=P.workers)  # fmt: skip
-
-
-baseline = models.build_model(models.ModelConfig(**P.baseline_model, n_features=75, n_classes=n_classes))
+baseline = models.build_model(models.ModelConfig(**P.baseline_model, n_features=75, n_classes=chapter.n_classes))
 print(f"improved baseline: {baseline.count_params():,} parameters")
 """)
 
@@ -120,8 +106,7 @@ difference below: a gap smaller than it could be luck.
 """)
 
 code("""
-baseline_cell = experiments.Cell("baseline", "improved baseline", "GRU 3 x 100", thesis.IMPROVED_BASELINE_ACCURACY)
-baseline_runs = run([baseline_cell], baseline_seeds)
+baseline_runs = chapter.baseline()
 spread = experiments.baseline_spread(baseline_runs)
 pd.Series(spread, name="test accuracy over seeds (%)").round(2).to_frame()
 """)
@@ -135,7 +120,7 @@ value is the mean, followed by the min-max range.
 """)
 
 code("""
-runs4 = run(experiments.TABLES["table 4"], seeds)
+runs4 = chapter.run(experiments.TABLES["table 4"])
 table4 = experiments.table_frame(runs4)
 experiments.display_table(table4)
 """)
@@ -145,7 +130,7 @@ plots.show(plots.thesis_vs_measured_figure(table4, "Table 4: thesis (dotted) and
 """)
 
 code("""
-curves = [(f"{c.row}, {c.column}", r) for c, s, r in runs4 if c.column == "100 units" and s == seeds[0]]
+curves = [(f"{c.row}, {c.column}", r) for c, s, r in runs4 if c.column == "100 units" and s == chapter.seeds[0]]
 plots.show(plots.learning_curves_figure(curves, "Validation accuracy while training, 100 units"))
 """)
 
@@ -174,7 +159,7 @@ The unidirectional 100-unit GRU with one to eight layers.
 """)
 
 code("""
-runs5 = run(experiments.TABLES["table 5"], seeds)
+runs5 = chapter.run(experiments.TABLES["table 5"])
 table5 = experiments.table_frame(runs5)
 experiments.display_table(table5)
 """)

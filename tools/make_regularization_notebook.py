@@ -33,40 +33,22 @@ runs_dir = "_build/runs"  # checkpoints of unfinished runs (resumable)
 
 code("""
 import time
-from pathlib import Path
 
 import pandas as pd
 
 import skelrnn
-from skelrnn import dataset, experiments, plots, profiles, thesis, train
+from skelrnn import experiments, plots, train
 from skelrnn.backend import describe
 
-P = profiles.get("regularization", profile)
-records = Path(results_dir) / profile / "training"  # shared with the baselines chapter
-runs = Path(runs_dir) / profile
-seeds = [seed + s for s in P.seeds]
-baseline_seeds = [seed + s for s in P.baseline_seeds]
 chapter_start = time.perf_counter()
-print(f"skelrnn {skelrnn.__version__}, profile: {profile}, seeds {seeds} (improved baseline {baseline_seeds})")
+chapter = experiments.TrainingChapter("regularization", profile, seed, results_dir, data_dir, runs_dir)
+P = chapter.P
+print(f"skelrnn {skelrnn.__version__}, profile: {profile}, seeds {chapter.seeds} "
+      f"(improved baseline {chapter.baseline_seeds})")
 print(", ".join(f"{k} {v}" for k, v in describe().items()))
-""")
-
-code("""
-data = dataset.load_or_generate(data_dir, P.synthetic)
-splits = experiments.prepare_splits(data, P)
-n_classes = len(data.actions)
-
-
-def run(cells, seeds):
-    # Train the cells that have no record yet (P.workers processes side by side), read all records.
-    return experiments.run_cells(cells, P, splits, n_classes, records, runs, profile, seeds,
-                                 data_dir=data_dir, workers=P.workers)  # fmt: skip
-
-
-baseline_cell = experiments.Cell("baseline", "improved baseline", "GRU 3 x 100", thesis.IMPROVED_BASELINE_ACCURACY)
-spread = experiments.baseline_spread(run([baseline_cell], baseline_seeds))
-print(f"{sum(len(y) for _x, y in splits.values())} sequences; improved baseline over {spread['seeds']} seeds: "
-      f"{spread['mean']:.1f} % (range {spread['min']:.1f}-{spread['max']:.1f})")  # fmt: skip
+spread = experiments.baseline_spread(chapter.baseline())  # shared with the baselines chapter
+print(f"{sum(len(y) for _x, y in chapter.splits.values())} sequences; improved baseline over {spread['seeds']} "
+      f"seeds: {spread['mean']:.1f} % (range {spread['min']:.1f}-{spread['max']:.1f})")  # fmt: skip
 """)
 
 md(r"""
@@ -85,7 +67,7 @@ classifier), not to the recurrent connections inside a layer; $q = 1$ switches i
 """)
 
 code("""
-runs6 = run(experiments.TABLES["table 6"], seeds)
+runs6 = chapter.run(experiments.TABLES["table 6"])
 table6 = experiments.table_frame(runs6)
 experiments.display_table(table6)
 """)
@@ -119,14 +101,14 @@ pd.Series({"L2 weight": P.baseline_model["l2"], "max epochs": settings.max_epoch
 """)
 
 code("""
-runs7 = run(experiments.TABLES["table 7"], seeds)
+runs7 = chapter.run(experiments.TABLES["table 7"])
 table7 = experiments.table_frame(runs7)
 experiments.display_table(table7)
 """)
 
 code("""
 plots.show(plots.thesis_vs_measured_figure(table7, "Table 7: thesis (dotted) and measured (solid)", "early stopping"))
-curves = [(f"{c.row}, {c.column}", r) for c, s, r in runs7 if s == seeds[0]]
+curves = [(f"{c.row}, {c.column}", r) for c, s, r in runs7 if s == chapter.seeds[0]]
 plots.show(plots.learning_curves_figure(curves, "Validation accuracy while training (table 7)"))
 """)
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from skelrnn import thesis
 
-__all__ = ["Cell", "TABLES", "prepare_splits", "run_cells", "table_frame", "run_key"]
+__all__ = ["Cell", "TABLES", "TrainingChapter", "prepare_splits", "run_cells", "table_frame", "run_key"]
 
 
 @dataclass(frozen=True)
@@ -312,3 +312,37 @@ def compare_claims(frame, claims, spread: dict):
             }
         )
     return pd.DataFrame(rows)
+
+
+class TrainingChapter:
+    """What the baselines and regularization chapters set up alike: the profile's values, the data and
+    its splits, the folders of records and checkpoints, and a runner for table cells.
+
+    ``records`` (``results_dir/<profile>/training``) is shared by both chapters, so a run that
+    appears in both (the improved baseline) is trained once.
+    """
+
+    def __init__(self, chapter: str, profile: str, seed: int, results_dir, data_dir=None, runs_dir="_build/runs"):
+        from skelrnn import dataset, profiles
+
+        self.P = profiles.get(chapter, profile)
+        self.profile, self.data_dir = profile, data_dir
+        self.records = Path(results_dir) / profile / "training"
+        self.runs = Path(runs_dir) / profile
+        self.seeds = [seed + s for s in self.P.seeds]
+        self.baseline_seeds = [seed + s for s in self.P.baseline_seeds]
+        self.data = dataset.load_or_generate(data_dir, self.P.synthetic)
+        self.splits = prepare_splits(self.data, self.P)
+        self.n_classes = len(self.data.actions)
+
+    def run(self, cells, seeds=None, log=print) -> list:
+        """Train the cells that have no record yet (``P.workers`` processes side by side); all records."""
+        return run_cells(
+            cells, self.P, self.splits, self.n_classes, self.records, self.runs, self.profile,
+            self.seeds if seeds is None else seeds, data_dir=self.data_dir, workers=self.P.workers, log=log,
+        )  # fmt: skip
+
+    def baseline(self, log=print) -> list:
+        """The improved baseline trained with every baseline seed (its spread is the chapters' yardstick)."""
+        cell = Cell("baseline", "improved baseline", "GRU 3 x 100", thesis.IMPROVED_BASELINE_ACCURACY)
+        return self.run([cell], self.baseline_seeds, log=log)

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from skelrnn import memory_task
+from skelrnn import memory_task, models
 from skelrnn.memory_task import MemoryTaskConfig
 
 TINY = MemoryTaskConfig(units=4, n_train=64, n_test=32, epochs=1, batch_size=32)
@@ -26,7 +26,7 @@ def test_length_must_exceed_the_cue():
 
 
 def test_gru_starts_with_thesis_gate_bias():
-    layer = memory_task.recurrent_layer("gru", 3)
+    layer = models.recurrent_layer("gru", 3, return_sequences=False)
     layer.build((None, 5, 2))
     np.testing.assert_array_equal(layer.get_weights()[2], [1, 1, 1, 1, 1, 1, 0, 0, 0])
 

@@ -3,7 +3,7 @@
 Run: python tools/make_baselines_notebook.py
 """
 
-from nbtools import Chapter
+from nbtools import TRAINING_PARAMETERS, Chapter
 
 chapter = Chapter()
 md, code = chapter.md, chapter.code
@@ -22,32 +22,20 @@ three layers of 100 GRU units, and every later chapter builds on it. This chapte
 cell of the thesis's tables 4 and 5 again and puts each measured accuracy beside the thesis's.
 """)
 
-code(
-    """
-profile = "quick"  # smoke | quick | full (values in skelrnn.profiles)
-seed = 0  # added to every seed of the profile
-results_dir = "results"  # result records are written under results_dir/profile/
-data_dir = None  # a folder of NTU RGB+D .skeleton files; None: the embedded synthetic dataset
-runs_dir = "_build/runs"  # checkpoints of unfinished runs (resumable)
-""",
-    tags=["parameters"],
-)
+code(TRAINING_PARAMETERS, tags=["parameters"])
 
 code("""
 import time
 
 import pandas as pd
 
-import skelrnn
 from skelrnn import experiments, models, plots, thesis
 from skelrnn.backend import describe
 
 chapter_start = time.perf_counter()
 chapter = experiments.TrainingChapter("baselines", profile, seed, results_dir, data_dir, runs_dir)
 P = chapter.P
-print(f"skelrnn {skelrnn.__version__}, profile: {profile}, seeds {chapter.seeds} "
-      f"(improved baseline {chapter.baseline_seeds})")
-print(", ".join(f"{k} {v}" for k, v in describe().items()))
+print(chapter.header())
 """)
 
 md(r"""

@@ -3,7 +3,7 @@
 Run: python tools/make_regularization_notebook.py
 """
 
-from nbtools import Chapter
+from nbtools import TRAINING_PARAMETERS, Chapter
 
 chapter = Chapter()
 md, code = chapter.md, chapter.code
@@ -20,32 +20,20 @@ improved baseline of the previous chapter. **How much dropout?** Six keep probab
 combinations. As before, every cell is trained again here and shown beside the thesis's value.
 """)
 
-code(
-    """
-profile = "quick"  # smoke | quick | full (values in skelrnn.profiles)
-seed = 0  # added to every seed of the profile
-results_dir = "results"  # result records are written under results_dir/profile/
-data_dir = None  # a folder of NTU RGB+D .skeleton files; None: the embedded synthetic dataset
-runs_dir = "_build/runs"  # checkpoints of unfinished runs (resumable)
-""",
-    tags=["parameters"],
-)
+code(TRAINING_PARAMETERS, tags=["parameters"])
 
 code("""
 import time
 
 import pandas as pd
 
-import skelrnn
 from skelrnn import experiments, plots, train
 from skelrnn.backend import describe
 
 chapter_start = time.perf_counter()
 chapter = experiments.TrainingChapter("regularization", profile, seed, results_dir, data_dir, runs_dir)
 P = chapter.P
-print(f"skelrnn {skelrnn.__version__}, profile: {profile}, seeds {chapter.seeds} "
-      f"(improved baseline {chapter.baseline_seeds})")
-print(", ".join(f"{k} {v}" for k, v in describe().items()))
+print(chapter.header())
 spread = experiments.baseline_spread(chapter.baseline())  # shared with the baselines chapter
 print(f"{sum(len(y) for _x, y in chapter.splits.values())} sequences; improved baseline over {spread['seeds']} "
       f"seeds: {spread['mean']:.1f} % (range {spread['min']:.1f}-{spread['max']:.1f})")  # fmt: skip

@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from skelrnn import memory_task, plots, profiles, rnn_math
+from skelrnn import memory_task, models, plots, profiles, rnn_math
 from skelrnn.backend import describe, set_seed
 from skelrnn.results import read_record
 
@@ -213,7 +213,7 @@ n, t_len, d, units = P.probe_shape
 x_probe = np.random.default_rng(seed).standard_normal((n, t_len, d)) * 0.5
 norms = {}
 for cell in memory_task.CELLS:
-    layer = memory_task.recurrent_layer(cell, units)
+    layer = models.recurrent_layer(cell, units, return_sequences=False)
     layer.build((None, t_len, d))
     w = rnn_math.weights_from_keras(layer)
     norms[cell] = rnn_math.hidden_gradient_norms(w, x_probe, rng=np.random.default_rng(seed))

@@ -5,6 +5,15 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+# The parameters cell of the training chapters (03, 04): papermill needs literals in the notebook.
+TRAINING_PARAMETERS = """
+profile = "quick"  # smoke | quick | full (values in skelrnn.profiles)
+seed = 0  # added to every seed of the profile
+results_dir = "results"  # result records are written under results_dir/profile/
+data_dir = None  # a folder of NTU RGB+D .skeleton files; None: the embedded synthetic dataset
+runs_dir = "_build/runs"  # checkpoints of unfinished runs (resumable)
+"""
+
 
 class Chapter:
     """Collects the cells of one chapter notebook, then writes it (without outputs)."""

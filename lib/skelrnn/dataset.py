@@ -175,7 +175,7 @@ def choose_actors(seq: ntu.SkeletonSequence) -> ActorChoice:
     if seq.n_bodies == 0:
         raise ValueError(f"{seq.path}: no body in any frame")
     xyz = seq.joints[..., :3]  # (T, B, 25, 3)
-    has_joints = seq.present & np.any(xyz != 0, axis=(2, 3))  # (T, B)
+    has_joints = seq.tracked()  # (T, B)
     rejected: dict[int, str] = {}
     motion = np.zeros(seq.n_bodies)
     for b in range(seq.n_bodies):
@@ -214,20 +214,17 @@ def _load_one(path: str) -> dict:
     if seq.n_bodies == 0:
         return {**out, "skipped": "no body in any frame"}
     choice = choose_actors(seq)
-    xyz = seq.xyz(choice.main)
-    failed = ~(seq.present[:, choice.main] & np.any(xyz != 0, axis=(1, 2)))
-    if failed.all():
+    failed = ~seq.tracked()  # (T, B): frames each track lost
+    if failed[:, choice.main].all():
         return {**out, "skipped": "every joint is at 0 in every frame"}
-    filled = fill_gaps_cubic(xyz, failed)
+    filled = fill_gaps_cubic(seq.xyz(choice.main), failed[:, choice.main])
     second = None
     if choice.second is not None:
-        sxyz = seq.xyz(choice.second)
-        sfailed = ~(seq.present[:, choice.second] & np.any(sxyz != 0, axis=(1, 2)))
-        second = fill_gaps_cubic(sxyz, sfailed).astype(np.float32)
+        second = fill_gaps_cubic(seq.xyz(choice.second), failed[:, choice.second]).astype(np.float32)
     return {
         **out,
         "xyz": filled.astype(np.float32),
-        "failed": failed,
+        "failed": failed[:, choice.main],
         "second": second,
         "bodies": seq.n_bodies,
         "rejected": {str(b): why for b, why in choice.rejected.items()},
@@ -385,7 +382,6 @@ def _assemble(results: list[dict], source: str, key: str) -> SkeletonSet:
         raise ValueError(f"{source}: no usable skeleton sequence in {len(results)} files")
     lengths = np.array([len(r["xyz"]) for r in kept])
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-    zeros = np.zeros((0, 25, 3), np.float32)
     second = np.concatenate([r["second"] if r["second"] is not None else np.zeros_like(r["xyz"]) for r in kept])
     manifest = {
         "source": source,
@@ -399,7 +395,7 @@ def _assemble(results: list[dict], source: str, key: str) -> SkeletonSet:
     }
     return SkeletonSet(
         names=[ntu.parse_sample_name(r["name"]) for r in kept],
-        xyz=np.concatenate([r["xyz"] for r in kept]) if kept else zeros,
+        xyz=np.concatenate([r["xyz"] for r in kept]),
         failed=np.concatenate([r["failed"] for r in kept]),
         offsets=offsets,
         second=second,

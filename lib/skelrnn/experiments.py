@@ -11,7 +11,6 @@ again only trains what is missing.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -151,10 +150,12 @@ def _pool(workers: int, data_dir, P, preprocessing: str):
     return _POOLS[key]
 
 
-def _train_job(job: dict) -> str:
+def _train_job(job: dict, P=None, splits=None) -> str:
+    """Train one run; in a worker process ``P`` and ``splits`` come from ``_init_worker``."""
     from skelrnn import models, train
 
-    P, splits = _WORKER["P"], _WORKER["splits"]
+    if P is None:
+        P, splits = _WORKER["P"], _WORKER["splits"]
     train.train_run(
         models.ModelConfig(**job["model"]),
         train.TrainConfig(**job["train"]),
@@ -208,7 +209,7 @@ def run_cells(
         record = read_record(path)
         done.append(path)
         log(
-            f"{train._bar(len(done), len(jobs))} {len(done)}/{len(jobs)}  "
+            f"{train.progress_bar(len(done), len(jobs))} {len(done)}/{len(jobs)}  "
             f"{cell.table}: {cell.row}, {cell.column}, seed {seed}: test accuracy "
             f"{100 * record['test_accuracy']:.1f} % after {record['epochs']} epochs ({record['wall_seconds']:.0f} s)"
         )
@@ -219,10 +220,8 @@ def run_cells(
         for cell, seed, future in futures:  # in submission order: the log reads the same every time
             report(cell, seed, future.result())
     else:
-        if jobs:
-            _WORKER.update(P=P, splits=splits)
         for cell, seed, job in jobs.values():
-            report(cell, seed, _train_job(job))
+            report(cell, seed, _train_job(job, P, splits))
     return [(cell, seed, read_record(path)) for cell, seed, path in plan]
 
 
@@ -254,11 +253,6 @@ def table_frame(runs):
             }
         )
     return pd.DataFrame(table)
-
-
-def cell_dict(cell: Cell) -> dict:
-    """A JSON-able description of a cell (for chapter records)."""
-    return dataclasses.asdict(cell)
 
 
 def display_table(frame):
@@ -334,6 +328,16 @@ class TrainingChapter:
         self.data = dataset.load_or_generate(data_dir, self.P.synthetic)
         self.splits = prepare_splits(self.data, self.P)
         self.n_classes = len(self.data.actions)
+
+    def header(self) -> str:
+        """Two lines for the top of a chapter: library version, profile and seeds, then the environment."""
+        import skelrnn
+        from skelrnn.backend import describe
+
+        return (
+            f"skelrnn {skelrnn.__version__}, profile: {self.profile}, seeds {self.seeds} "
+            f"(improved baseline {self.baseline_seeds})\n" + ", ".join(f"{k} {v}" for k, v in describe().items())
+        )
 
     def run(self, cells, seeds=None, log=print) -> list:
         """Train the cells that have no record yet (``P.workers`` processes side by side); all records."""

@@ -16,7 +16,6 @@ import numpy as np
 __all__ = [
     "MemoryTaskConfig",
     "make_memory_task",
-    "recurrent_layer",
     "build_classifier",
     "train_memory_task",
     "run_memory_grid",
@@ -71,35 +70,19 @@ def make_memory_task(n: int, length: int, cfg: MemoryTaskConfig, rng: np.random.
     return x.astype("float32"), y
 
 
-def recurrent_layer(cell: str, units: int, return_sequences: bool = False):
-    """A Keras recurrent layer initialised as in the thesis (3.1.2).
+def build_classifier(cell: str, length: int, cfg: MemoryTaskConfig):
+    """One recurrent layer read at its last step, then a softmax: the thesis's head (fig. 11) in miniature.
 
-    Glorot (Xavier) initialisation for every weight matrix, the recurrent ones included (Keras
-    would otherwise start them orthogonal); the GRU in the thesis's form (``reset_after=False``)
-    with its reset and update gates biased to 1; the LSTM with Keras's forget-gate bias of 1.
-    The GRU bias is set when the layer is built, by the layer's own initialiser.
+    The layer is ``models.recurrent_layer``, initialised as in the thesis (3.1.2).
     """
     import keras
 
-    layers = {"rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
-    if cell not in layers:
-        raise ValueError(f"cell must be one of {CELLS}, got {cell!r}")
-    extra = {"recurrent_initializer": "glorot_uniform", "return_sequences": return_sequences}
-    if cell == "gru":
-        # Keras orders the GRU bias as update (z), reset (r), candidate: the first 2H entries are 1.
-        bias = np.concatenate([np.ones(2 * units), np.zeros(units)]).astype("float32")
-        extra.update(reset_after=False, bias_initializer=keras.initializers.Constant(bias))
-    return layers[cell](units, **extra)
-
-
-def build_classifier(cell: str, length: int, cfg: MemoryTaskConfig):
-    """One recurrent layer read at its last step, then a softmax: the thesis's head (fig. 11) in miniature."""
-    import keras
+    from skelrnn import models
 
     model = keras.Sequential(
         [
             keras.Input((length, cfg.n_classes + 1)),
-            recurrent_layer(cell, cfg.units),
+            models.recurrent_layer(cell, cfg.units, return_sequences=False),
             keras.layers.Dense(cfg.n_classes, activation="softmax"),
         ]
     )

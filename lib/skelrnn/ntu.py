@@ -152,10 +152,13 @@ class SkeletonSequence:
         """Joint positions of one body track, ``(T, 25, 3)`` metres (0 where the body is absent)."""
         return self.joints[:, body, :, :3]
 
+    def tracked(self) -> np.ndarray:
+        """Where each body track holds joints: present and not every joint at 0. ``(T, B)`` bool."""
+        return self.present & np.any(self.joints[..., :3] != 0, axis=(2, 3))
+
     def failed_frames(self) -> np.ndarray:
         """Frames where the sensor failed: no body at all, or every joint of every body at 0. ``(T,)`` bool."""
-        has_signal = (self.present[:, :, None] & np.any(self.joints[..., :3] != 0, axis=3)).any(axis=(1, 2))
-        return ~has_signal
+        return ~self.tracked().any(axis=1)
 
 
 # ---------------------------------------------------------------------------------------------

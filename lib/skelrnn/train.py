@@ -159,13 +159,8 @@ def _set_random_states(model, states: list[list[int]]) -> None:
         v.assign(np.asarray(value, dtype=v.dtype))
 
 
-def _write_json_atomic(path: Path, obj) -> None:
-    from skelrnn.results import write_record
-
-    write_record(path, obj)
-
-
-def _bar(done: int, total: int, width: int = 20) -> str:
+def progress_bar(done: int, total: int, width: int = 20) -> str:
+    """A text bar ``[####......]`` for ``done`` of ``total`` (epochs here, runs in ``experiments``)."""
     filled = round(width * done / total)
     return "[" + "#" * filled + "." * (width - filled) + "]"
 
@@ -288,7 +283,7 @@ def train_run(
         if writer is not None:
             writer(epoch + 1, {k: entry[k] for k in ("loss", "accuracy", "val_accuracy", "learning_rate")})
         log(
-            f"{_bar(state['epoch'], cfg.max_epochs)} epoch {state['epoch']:>3}/{cfg.max_epochs}  "
+            f"{progress_bar(state['epoch'], cfg.max_epochs)} epoch {state['epoch']:>3}/{cfg.max_epochs}  "
             f"loss {entry['loss']:.3f}  train {entry['accuracy']:.3f}  val {val_acc:.3f}  "
             f"lr {entry['learning_rate']:.0e}{'  *' if improved else ''}"
         )
@@ -301,7 +296,7 @@ def train_run(
         model.save(run_dir / name)
         old, state["checkpoint"] = state["checkpoint"], name
         state["random_states"] = _random_states(model)
-        _write_json_atomic(state_path, state)
+        write_record(state_path, state)
         if old and old != name:
             (run_dir / old).unlink(missing_ok=True)
 

@@ -2,6 +2,8 @@
 
 from types import SimpleNamespace
 
+import numpy as np
+
 from skelrnn import dataset, experiments, synthetic, thesis, train
 
 
@@ -62,3 +64,46 @@ def test_shared_runs_train_once_records_are_reused_and_workers_change_nothing(tm
     assert len(logs) == 2 and [r for _c, _s, r in again] == [r for _c, _s, r in one], "records are reused"
     two = run("r2", 2)  # two worker processes, each loading the data itself
     assert [without_time(r) for _c, _s, r in two] == [without_time(r) for _c, _s, r in one]
+
+    # The chapter gets back the very network a record was measured with.
+    chapter = object.__new__(experiments.TrainingChapter)
+    chapter.runs, chapter.splits, chapter.P = tmp_path / "runs", splits, P
+    record = one[1][2]
+    model = chapter.trained_model(record)
+    x, _mask = dataset.pad_sequences(splits["test"][0])
+    guess = model.predict(x, verbose=0).argmax(axis=1)
+    assert np.mean(guess == splits["test"][1]) == record["test_accuracy"]
+    assert len(set(guess.tolist())) == record["test_classes_predicted"]
+    activity = chapter.score_activity({"b": record})["b"]
+    assert activity.shape == (2,) and ((0 <= activity) & (activity <= 1)).all()
+    assert int(np.sum(activity == 0)) == record["test_dead_scores"]
+
+
+def fake_record(accuracy, predicted, dead):
+    return {"test_accuracy": accuracy, "test_classes_predicted": predicted, "test_dead_scores": dead,
+            "epochs": 3, "wall_seconds": 1.0}  # fmt: skip
+
+
+def test_tables_mark_cells_where_a_seed_has_dead_scores():
+    a = experiments.Cell("t", "row", "a", 50.0)
+    b = experiments.Cell("t", "row", "b", 60.0)
+    runs = [(a, 0, fake_record(0.8, 14, 0)), (a, 1, fake_record(0.6, 12, 0)),
+            (b, 0, fake_record(0.9, 13, 1)), (b, 1, fake_record(0.1, 7, 0))]  # fmt: skip
+    table = experiments.table_frame(runs)
+    assert list(table["classes predicted"]) == [12, 7] and list(table["dead scores"]) == [0, 1]
+    assert np.allclose(table["measured (%)"], [70.0, 50.0]) and np.allclose(table["min"], [60.0, 10.0])
+    shown = experiments.display_table(table)
+    assert shown.loc["row", "a"] == "50.0 / 70.0 [60.0, 80.0]"
+    assert shown.loc["row", "b"] == "60.0 / 50.0 [10.0, 90.0] ‡"
+
+
+def test_runs_are_ordered_costliest_first():
+    def cost(cell="gru", units=100, layers=3, bidirectional=False):
+        return experiments.relative_cost(
+            {"cell": cell, "units": units, "layers": layers, "bidirectional": bidirectional}
+        )
+
+    assert cost(units=100) < cost(units=200) < cost(units=400) < cost(units=800)
+    assert cost(layers=3) < cost(layers=8)
+    assert cost(bidirectional=True, units=800) < cost(units=800)  # two networks of 400 units
+    assert cost("rnn") < cost("lstm") < cost("gru")

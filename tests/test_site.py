@@ -116,7 +116,8 @@ def test_data_chapter_draws_the_3d_viewer_and_its_figures_offline(browser, serve
     assert not errors, f"the page logged errors: {errors}"
 
 
-@pytest.mark.parametrize(("page_name", "n_figures"), [("03_baselines", 3), ("04_regularization", 3)])
+# 03: tables 4 and 5 against the thesis, learning curves, live class scores; 04: tables 6, 7, curves.
+@pytest.mark.parametrize(("page_name", "n_figures"), [("03_baselines", 4), ("04_regularization", 3)])
 def test_training_chapters_draw_their_tables_and_curves(browser, server, page_name, n_figures):
     page, errors, blocked = open_offline(browser, f"{server}/notebooks/{page_name}.html")
     page.wait_for_function(
@@ -126,7 +127,8 @@ def test_training_chapters_draw_their_tables_and_curves(browser, server, page_na
         """() => Array.from(document.querySelectorAll('.plotly-graph-div')).map(
                div => div.querySelectorAll('svg.main-svg g.trace').length)"""
     )
-    assert len(traces) == n_figures and all(n >= 2 for n in traces), traces
+    # Comparisons and curves draw two traces or more; the class-score bars may show one network.
+    assert len(traces) == n_figures and min(traces) >= 1 and sum(n >= 2 for n in traces) >= 3, traces
     text = page.inner_text("article")
     assert "thesis / measured" in text, "the tables put the thesis's value beside the measured one"
     assert not blocked and not errors, (blocked, errors)

@@ -129,6 +129,7 @@ def test_early_stopping_divides_the_rate_by_ten_and_keeps_the_best_weights(tmp_p
     assert record["weights"] == "best validation epoch"
     for key in ("model", "train", "seed", "profile", "dataset", "environment", "wall_seconds", "test_accuracy"):
         assert key in record, key
+    assert 1 <= record["test_classes_predicted"] <= 3 and 0 <= record["test_dead_scores"] <= 3
     assert len(record["dataset"]["sha256"]) == 64 and record["dataset"]["sizes"] == {
         "test": 32,
         "train": 96,
@@ -159,3 +160,38 @@ def test_bad_settings_are_refused():
         train.TrainConfig(min_learning_rate=1.0)
     with pytest.raises(KeyError, match="validation"):
         train.train_run(models.ModelConfig(), train.TrainConfig(), {"train": ([], [])}, "x", "y", log=None)
+
+
+def test_evaluation_counts_predicted_classes_and_dead_scores():
+    # A head that always prefers class 1 (zero kernel, bias 5 on class 1): one class predicted,
+    # and the accuracy is the share of class 1 in the labels; short batches are padded and cut.
+    data = drift_splits()
+    features, labels = data["test"]
+    model = models.build_model(models.ModelConfig(n_features=4, n_classes=3, units=4, layers=1))
+    fc = model.get_layer("fc")
+    fc.set_weights([np.zeros_like(fc.get_weights()[0]), np.array([0.0, 5.0, 0.0], "float32")])
+    cfg = train.TrainConfig(batch_size=7, pad_multiple=4)
+    out = train._evaluate(model, features, labels, cfg, scores=True)
+    assert out["classes_predicted"] == 1 and out["accuracy"] == pytest.approx(np.mean(labels == 1))
+    assert out["dead_scores"] == 2  # classes 0 and 2 score max(0, 0 + 0) = 0 everywhere
+    assert train._evaluate(model, features, labels, cfg) == {k: out[k] for k in ("accuracy", "classes_predicted")}
+
+
+def test_the_expected_retracing_warning_is_dropped_and_others_kept():
+    import logging
+
+    from skelrnn.backend import ignore_retracing_warnings
+
+    ignore_retracing_warnings()
+    ignore_retracing_warnings()  # idempotent: one filter
+    logger = logging.getLogger("tensorflow")
+    seen = []
+    handler = logging.Handler()
+    handler.emit = seen.append
+    logger.addHandler(handler)
+    try:
+        logger.warning("5 out of the last 9 calls to <f> triggered tf.function retracing. Tracing is expensive")
+        logger.warning("something else")
+    finally:
+        logger.removeHandler(handler)
+    assert [r.getMessage() for r in seen] == ["something else"] and len(logger.filters) == 1

@@ -141,6 +141,41 @@ experiments.compare_claims(table4, claims4, spread).round(2)
 """)
 
 md(r"""
+## When a network stops learning: dead scores
+
+An entry marked ‡ belongs to a network that, for at least one seed, has a *dead* class score.
+The classifier's head explains how that happens. A class's score is
+$s_j = \max(0, w_j^\top h + b_j)$, and the ReLU passes no gradient where its input is
+negative. Early in training every score is pushed down on the sequences of the other classes,
+which are most of them. If $w_j^\top h + b_j$ becomes negative for *every* sequence, class $j$
+gets no gradient from any of them: its unit is dead, it never comes back, and the class is never
+predicted again. The softmax gives all dead classes the same small probability, and the network
+can only tell apart the classes whose units are still alive. Every run records how many class
+scores are zero on the whole test set; the cells below list the cells where that happened,
+then compare, class by class, the share of test sequences with a positive score in the worst
+of them and in the improved baseline.
+""")
+
+code("""
+dead = table4[table4["dead scores"] > 0]
+print(f"{len(dead)} of {len(table4)} cells of table 4 have a seed with dead class scores:")
+for row, column, n, predicted in zip(dead["row"], dead["column"], dead["dead scores"], dead["classes predicted"]):
+    print(f"  {row}, {column}: {n} of {chapter.n_classes} scores dead, {predicted} classes predicted")
+""")
+
+code("""
+probes = {f"improved baseline, seed {chapter.baseline_seeds[0]}": baseline_runs[0][2]}
+if len(dead):  # the cell with the most dead scores, and its worst seed
+    worst = dead.iloc[int(dead["dead scores"].argmax())]
+    runs = [r for c, s, r in runs4 if (c.row, c.column) == (worst["row"], worst["column"])]
+    probes[f"{worst['row']}, {worst['column']}"] = max(runs, key=lambda r: r["test_dead_scores"])
+activity = chapter.score_activity(probes)
+plots.show(plots.score_activity_figure(chapter.data.class_names(), activity))
+pd.DataFrame({label: [int((a > 0).sum()), round(100 * a.mean(), 1)] for label, a in activity.items()},
+             index=["live class scores", "mean share of positive scores (%)"])
+""")
+
+md(r"""
 ## Table 5: depth
 
 The unidirectional 100-unit GRU with one to eight layers.
@@ -175,6 +210,10 @@ print(f"The improved baseline reaches {spread['mean']:.1f} % on average over {sp
       f"(the thesis reports {thesis.IMPROVED_BASELINE_ACCURACY} % on NTU RGB+D).")
 print(f"Of {len(agree)} claims of the thesis, {int(agree['same sign'].sum())} point the same way here, and "
       f"{int((agree['same sign'] & agree['beyond seed range']).sum())} of those by more than the seed range.")
+both = pd.concat([table4, table5])
+dead_cells = [f"{r}, {c}" for r, c, n in zip(both["row"], both["column"], both["dead scores"]) if n > 0]
+print(f"{len(dead_cells)} of the {len(both)} cells of tables 4 and 5 have dead class scores (‡): "
+      f"{'; '.join(dead_cells) or 'none'}.")
 print(f"This chapter took {minutes:.1f} min here ({trained:.0f} s of it training, on {describe()['device']}).")
 """)
 
@@ -185,7 +224,10 @@ than NTU's sixty, so every accuracy is higher and the differences between archit
 compressed. Second, the budget: a small profile trains on a few hundred short sequences for a
 few epochs, so wide networks (400 and 800 units) are trained far from convergence, and a
 single seed per cell cannot separate a real difference from a lucky initialisation. The
-yardstick column says which differences survive that. The thesis itself ran each cell once;
+yardstick column says which differences survive that. Third, dead scores: a cell marked ‡
+lost classes that way, so its accuracy measures how easily that network falls into the trap
+with this budget and these seeds, not how well it classifies once trained; a different seed or
+more data can move it by tens of points. The thesis itself ran each cell once;
 its own differences of less than a point (GRU 100 against GRU 800, for example) are within the
 seed spread one should expect on NTU as well.
 

@@ -54,6 +54,12 @@ applied to the output of each recurrent layer (the connections between layers an
 classifier), not to the recurrent connections inside a layer; $q = 1$ switches it off.
 """)
 
+md(r"""
+Entries read *thesis / measured* (%); ‡ marks a cell where, for at least one seed, the ReLU
+score of some class is zero on every test sequence, so that class is never predicted (a dead
+score, see the baselines chapter).
+""")
+
 code("""
 runs6 = chapter.run(experiments.TABLES["table 6"])
 table6 = experiments.table_frame(runs6)
@@ -110,6 +116,22 @@ experiments.compare_claims(table7, claims7, spread).round(2)
 """)
 
 md(r"""
+Whether early stopping can matter depends on the run: if validation accuracy still improves at
+the last epoch, the rate is never divided and the best epoch is the last one, so a run with
+early stopping ends with the same weights as one without. The record of each run says what
+happened:
+""")
+
+code("""
+pd.DataFrame([
+    {"cell": f"{c.row}, {c.column}", "seed": s, "epochs": r["epochs"], "best epoch": r["best_epoch"],
+     "rate divided": sum(b["learning_rate"] < a["learning_rate"] for a, b in zip(r["history"], r["history"][1:])),
+     "stopped": r["stopped"], "test accuracy (%)": round(100 * r["test_accuracy"], 1)}
+    for c, s, r in runs7
+]).set_index("cell")  # fmt: skip
+""")
+
+md(r"""
 ## Discussion
 """)
 
@@ -119,6 +141,10 @@ minutes = (time.perf_counter() - chapter_start) / 60
 print(f"Of {len(agree)} claims of the thesis about regularization, {int(agree['same sign'].sum())} point the same way "
       f"here, {int((agree['same sign'] & agree['beyond seed range']).sum())} of them by more than the seed range "
       f"of the improved baseline ({spread['range']:.1f} points over {spread['seeds']} seeds).")
+both = pd.concat([table6, table7])
+dead_cells = [f"{r} {c}" for r, c, n in zip(both["row"], both["column"], both["dead scores"]) if n > 0]
+print(f"{len(dead_cells)} of the {len(both)} cells of tables 6 and 7 have dead class scores (‡): "
+      f"{'; '.join(dead_cells) or 'none'}.")
 print(f"This chapter took {minutes:.1f} min here on {describe()['device']}.")
 """)
 

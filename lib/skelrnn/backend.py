@@ -13,7 +13,7 @@ import sys
 
 import numpy as np
 
-__all__ = ["set_seed", "layer_gradients", "describe", "scalar_writer", "limit_threads"]
+__all__ = ["set_seed", "layer_gradients", "describe", "scalar_writer", "limit_threads", "ignore_retracing_warnings"]
 
 
 def set_seed(seed: int) -> None:
@@ -160,3 +160,24 @@ def limit_threads(n: int) -> None:
         import torch
 
         torch.set_num_threads(int(n))
+
+
+class _DropRetracingWarnings:
+    """A logging filter for TensorFlow's "triggered tf.function retracing" warning."""
+
+    def filter(self, record) -> bool:
+        return "triggered tf.function retracing" not in record.getMessage()
+
+
+def ignore_retracing_warnings() -> None:
+    """Drop TensorFlow's warning that many calls traced a function again (idempotent).
+
+    A process that trains one model after another (a table's worker) builds new models, hence new
+    traced functions, and TensorFlow counts those traces against "the last calls" and warns. The
+    warning is expected there and would land in a chapter's output as stderr.
+    """
+    import logging
+
+    logger = logging.getLogger("tensorflow")
+    if not any(isinstance(f, _DropRetracingWarnings) for f in logger.filters):
+        logger.addFilter(_DropRetracingWarnings())

@@ -20,7 +20,16 @@ import numpy as np
 
 from skelrnn import thesis
 
-__all__ = ["Cell", "TABLES", "TrainingChapter", "prepare_splits", "run_cells", "table_frame", "run_key"]
+__all__ = [
+    "Cell",
+    "TABLES",
+    "TrainingChapter",
+    "prepare_splits",
+    "run_cells",
+    "table_frame",
+    "run_key",
+    "relative_cost",
+]
 
 
 @dataclass(frozen=True)
@@ -91,6 +100,20 @@ def run_key(model_config, train_config, seed: int, dataset_sha: str) -> str:
     """A short name for a run: a hash of its model and training settings, seed and data."""
     text = json.dumps([model_config.to_dict(), train_config.to_dict(), int(seed), dataset_sha], sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def relative_cost(model: dict) -> float:
+    """A rough relative cost of training ``model`` (a ``ModelConfig`` dict), used to order runs: its
+    recurrent multiply-adds per time step, units^2 per layer times a factor per cell (a bidirectional
+    layer runs two networks of half the units), plus a constant for building and tracing the model.
+
+    The factors are measured, not counted: the GRU of the thesis (reset gate before the product)
+    runs two recurrent products one after the other and took 1.4x the LSTM's time per update on CPU.
+    """
+    factor = {"rnn": 1.0, "lstm": 4.0, "gru": 5.5}[model["cell"]]
+    units = model["units"]
+    per_layer = factor * (2 * (units // 2) ** 2 if model["bidirectional"] else units**2)
+    return model["layers"] * per_layer + 4e5
 
 
 _WORKER: dict = {}
@@ -216,9 +239,12 @@ def run_cells(
 
     if jobs and workers > 1:
         pool = _pool(workers, data_dir, P, preprocessing)
-        futures = [(cell, seed, pool.submit(_train_job, job)) for cell, seed, job in jobs.values()]
-        for cell, seed, future in futures:  # in submission order: the log reads the same every time
-            report(cell, seed, future.result())
+        # The costliest runs start first, so that no worker is left with a long run while the others
+        # idle (longest-processing-time-first); the log still follows the table's order.
+        order = sorted(jobs, key=lambda k: -relative_cost(jobs[k][2]["model"]))
+        futures = {k: pool.submit(_train_job, jobs[k][2]) for k in order}
+        for k, (cell, seed, _job) in jobs.items():
+            report(cell, seed, futures[k].result())
     else:
         for cell, seed, job in jobs.values():
             report(cell, seed, _train_job(job, P, splits))
@@ -227,7 +253,9 @@ def run_cells(
 
 def table_frame(runs):
     """A pandas table of ``run_cells`` results: one row per cell with the thesis's value, the mean,
-    min and max test accuracy over seeds (%), the number of seeds, epochs and seconds."""
+    min and max test accuracy over seeds (%), the number of seeds, the fewest classes a seed's
+    network predicts on the test set, the most class scores a seed's network has dead (0 on every
+    test sequence, ``models.score_activity``), the mean epochs and the seconds of training."""
     import pandas as pd
 
     rows, cells = {}, {}
@@ -248,6 +276,8 @@ def table_frame(runs):
                 "min": acc.min(),
                 "max": acc.max(),
                 "seeds": len(acc),
+                "classes predicted": min(r["test_classes_predicted"] for r in records),
+                "dead scores": max(r["test_dead_scores"] for r in records),
                 "epochs": float(np.mean([r["epochs"] for r in records])),
                 "seconds": float(np.sum([r["wall_seconds"] for r in records])),
             }
@@ -256,13 +286,13 @@ def table_frame(runs):
 
 
 def display_table(frame):
-    """``table_frame`` as the thesis lays it out: rows by columns, each entry "thesis / measured"."""
+    """``table_frame`` as the thesis lays it out: rows by columns, each entry "thesis / measured", then
+    the seeds' range when there are several, and "‡" when a seed's network has dead class scores."""
+    columns = ("thesis (%)", "measured (%)", "min", "max", "seeds", "dead scores")
     entries = frame.assign(
         entry=[
-            f"{t:.1f} / {m:.1f}" + (f" [{lo:.1f}, {hi:.1f}]" if n > 1 else "")
-            for t, m, lo, hi, n in zip(
-                frame["thesis (%)"], frame["measured (%)"], frame["min"], frame["max"], frame["seeds"], strict=True
-            )
+            f"{t:.1f} / {m:.1f}" + (f" [{lo:.1f}, {hi:.1f}]" if n > 1 else "") + (" ‡" if dead else "")
+            for t, m, lo, hi, n, dead in zip(*(frame[c] for c in columns), strict=True)
         ]
     )
     table = entries.pivot(index="row", columns="column", values="entry")
@@ -345,6 +375,34 @@ class TrainingChapter:
             cells, self.P, self.splits, self.n_classes, self.records, self.runs, self.profile,
             self.seeds if seeds is None else seeds, data_dir=self.data_dir, workers=self.P.workers, log=log,
         )  # fmt: skip
+
+    def trained_model(self, record: dict):
+        """The network of a finished run with the weights its test accuracy was measured with: the
+        best validation epoch's with early stopping, the last epoch's without."""
+        from skelrnn import models, train
+
+        model_cfg = models.ModelConfig(**record["model"])
+        train_cfg = train.TrainConfig(**record["train"])
+        run_dir = self.runs / run_key(model_cfg, train_cfg, record["seed"], record["dataset"]["sha256"])
+        if train_cfg.early_stopping:
+            weights = run_dir / "best.weights.h5"
+        else:  # the last checkpoint is written when the run stops
+            weights = run_dir / json.loads((run_dir / "state.json").read_text())["checkpoint"]
+        if not weights.is_file():
+            raise FileNotFoundError(f"{weights}: the weights of this run are gone (was {self.runs} cleaned?)")
+        model = models.build_model(model_cfg)
+        if weights.suffix == ".keras":
+            model.set_weights(models.load_model(weights).get_weights())
+        else:
+            model.load_weights(weights)
+        return model
+
+    def score_activity(self, records: dict) -> dict:
+        """``models.score_activity`` on the test split for each ``label: record`` of a finished run."""
+        from skelrnn import dataset, models
+
+        x, _mask = dataset.pad_sequences(self.splits["test"][0], multiple=self.P.train["pad_multiple"])
+        return {label: models.score_activity(self.trained_model(record), x) for label, record in records.items()}
 
     def baseline(self, log=print) -> list:
         """The improved baseline trained with every baseline seed (its spread is the chapters' yardstick)."""

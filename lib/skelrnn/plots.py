@@ -28,6 +28,7 @@ __all__ = [
     "class_counts_figure",
     "thesis_vs_measured_figure",
     "learning_curves_figure",
+    "score_activity_figure",
     "CELL_NAMES",
     "CELL_COLORS",
 ]
@@ -440,5 +441,28 @@ def learning_curves_figure(runs, title: str = "Validation accuracy during traini
         yaxis_title="validation accuracy (%)",
         template="plotly_white",
         height=400,
+    )
+    return fig
+
+
+def score_activity_figure(class_names, activity: dict):
+    """Grouped bars: for each class, the share of test sequences (%) on which its ReLU score is
+    positive, one group per network (``activity`` maps a label to ``models.score_activity``)."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for k, (label, fraction) in enumerate(activity.items()):
+        fig.add_trace(
+            go.Bar(
+                x=list(class_names), y=100 * np.asarray(fraction), name=label, marker_color=_PALETTE[k % len(_PALETTE)]
+            )
+        )
+    fig.update_layout(
+        barmode="group",
+        title="Where the score of a class is above zero",
+        yaxis_title="test sequences with a positive score (%)",
+        yaxis_range=[0, 100],
+        template="plotly_white",
+        height=420,
     )
     return fig

@@ -4,7 +4,8 @@ checkpoints, resume, and one result record per run.
 Defined for the baselines and regularization chapters. ``train_run`` trains one model on
 sequences served by ``dataset.SequenceBatches`` and writes, at ``record_path``, a record with the
 configuration, seed, profile, dataset identity, per-epoch history, best validation accuracy, the
-test accuracy of the chosen weights, wall time and the software and device that produced it.
+test accuracy of the chosen weights, how many classes they predict and how many class scores are
+dead (``models.score_activity``), wall time and the software and device that produced it.
 
 Resuming: after every epoch the model (weights and optimizer state) and the engine's state are
 saved in ``run_dir``; the epoch's checkpoint file is new, the state file that points to it is
@@ -107,19 +108,39 @@ def _compile(model, cfg: TrainConfig) -> None:
     )
 
 
-def _accuracy(model, features, labels, cfg: TrainConfig) -> float:
+def _evaluate(model, features, labels, cfg: TrainConfig, scores: bool = False) -> dict:
+    """Accuracy on ``(features, labels)``, how many distinct classes the model predicts there and,
+    with ``scores``, how many classes have a dead score (its ReLU is 0 on every sequence).
+
+    A network whose ReLU scores (thesis fig. 11) died for some classes never predicts them: the
+    counts tell such a run from a merely weak one.
+    """
+    import keras
+
     from skelrnn.dataset import SequenceBatches
 
     batches = SequenceBatches(
         features, labels, batch_size=cfg.batch_size, bucketing=True, shuffle=False, multiple=cfg.pad_multiple
     )
-    correct = 0
+    # The scores and the probabilities in one pass: a second head on the same layers.
+    net = keras.Model(model.inputs, [model.get_layer("fc").output, model.output]) if scores else None
+    correct, predicted, alive = 0, set(), None
     for k in range(len(batches)):
         x, y = batches[k]
         if len(y) < cfg.batch_size:  # pad the short batch: one traced shape, padding rows ignored
             x = np.concatenate([x, np.zeros((cfg.batch_size - len(y), *x.shape[1:]), x.dtype)])
-        correct += int(np.sum(np.argmax(model.predict_on_batch(x)[: len(y)], axis=1) == y))
-    return correct / len(labels)
+        if scores:
+            s, p = (np.asarray(a)[: len(y)] for a in net.predict_on_batch(x))
+            alive = (s > 0).any(axis=0) | (False if alive is None else alive)
+        else:
+            p = model.predict_on_batch(x)[: len(y)]
+        guess = np.argmax(p, axis=1)
+        correct += int(np.sum(guess == y))
+        predicted.update(guess.tolist())
+    out = {"accuracy": correct / len(labels), "classes_predicted": len(predicted)}
+    if scores:
+        out["dead_scores"] = int(np.sum(~alive))
+    return out
 
 
 def _train_epoch(model, batches) -> tuple[float, float]:
@@ -189,7 +210,7 @@ def train_run(
     import keras
 
     from skelrnn import models
-    from skelrnn.backend import describe, scalar_writer, set_seed
+    from skelrnn.backend import describe, ignore_retracing_warnings, scalar_writer, set_seed
     from skelrnn.dataset import SequenceBatches
     from skelrnn.results import read_record, write_record
 
@@ -216,6 +237,7 @@ def train_run(
         state = None  # a checkpoint of another run: start afresh
 
     set_seed(seed)
+    ignore_retracing_warnings()
     train_x, train_y = splits["train"]
     batches = SequenceBatches(
         train_x, train_y, batch_size=cfg.batch_size, bucketing=cfg.bucketing, seed=seed, multiple=cfg.pad_multiple,
@@ -250,7 +272,7 @@ def train_run(
         model.optimizer.learning_rate.assign(state["learning_rate"])
         batches.set_epoch(epoch)
         loss, accuracy = _train_epoch(model, batches)
-        val_acc = _accuracy(model, *splits["validation"], cfg)
+        val_acc = _evaluate(model, *splits["validation"], cfg)["accuracy"]
         seconds = time.perf_counter() - start
         entry = {
             "epoch": epoch + 1,
@@ -302,13 +324,15 @@ def train_run(
 
     if cfg.early_stopping:
         model.load_weights(run_dir / "best.weights.h5")
-    test_acc = _accuracy(model, *splits["test"], cfg)
+    test = _evaluate(model, *splits["test"], cfg, scores=True)
     record = {
         **header,
         "history": state["history"],
         "best_epoch": state["best"]["epoch"],
         "best_val_accuracy": state["best"]["val_accuracy"],
-        "test_accuracy": test_acc,
+        "test_accuracy": test["accuracy"],
+        "test_classes_predicted": test["classes_predicted"],
+        "test_dead_scores": test["dead_scores"],  # classes whose ReLU score is 0 on every test sequence
         "weights": "best validation epoch" if cfg.early_stopping else "last epoch",
         "epochs": state["epoch"],
         "stopped": state["stopped"],

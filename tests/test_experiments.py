@@ -65,18 +65,11 @@ def test_shared_runs_train_once_records_are_reused_and_workers_change_nothing(tm
     two = run("r2", 2)  # two worker processes, each loading the data itself
     assert [without_time(r) for _c, _s, r in two] == [without_time(r) for _c, _s, r in one]
 
-    # The chapter gets back the very network a record was measured with.
-    chapter = object.__new__(experiments.TrainingChapter)
-    chapter.runs, chapter.splits, chapter.P = tmp_path / "runs", splits, P
-    record = one[1][2]
-    model = chapter.trained_model(record)
-    x, _mask = dataset.pad_sequences(splits["test"][0])
-    guess = model.predict(x, verbose=0).argmax(axis=1)
-    assert np.mean(guess == splits["test"][1]) == record["test_accuracy"]
-    assert len(set(guess.tolist())) == record["test_classes_predicted"]
-    activity = chapter.score_activity({"b": record})["b"]
-    assert activity.shape == (2,) and ((0 <= activity) & (activity <= 1)).all()
-    assert int(np.sum(activity == 0)) == record["test_dead_scores"]
+    for _cell, _seed, record in one:  # per class, the share of test sequences with a positive score
+        activity = np.array(record["test_score_activity"])
+        assert activity.shape == (2,) and ((0 <= activity) & (activity <= 1)).all()
+        assert record["test_dead_scores"] == int(np.sum(activity == 0))
+        assert 1 <= record["test_classes_predicted"] <= 2
 
 
 def fake_record(accuracy, predicted, dead):

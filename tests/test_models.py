@@ -91,21 +91,3 @@ def test_bad_configurations_are_refused():
         models.ModelConfig(units=101, bidirectional=True)
     with pytest.raises(ValueError, match="layers"):
         models.ModelConfig(layers=0)
-
-
-def test_score_activity_finds_dead_score_units():
-    # With a zero kernel the scores are max(0, b) for every input: exactly the units with b > 0 live.
-    set_seed(0)
-    model = models.build_model(models.ModelConfig(n_features=6, n_classes=5, units=8, layers=1))
-    fc = model.get_layer("fc")
-    bias = np.array([1.0, -1.0, 0.5, -2.0, 3.0], "float32")
-    fc.set_weights([np.zeros_like(fc.get_weights()[0]), bias])
-    x = padded_batch(np.random.default_rng(1), [4, 9, 2, 6], 9)
-    np.testing.assert_array_equal(models.score_activity(model, x), (bias > 0).astype(float))
-    # A live kernel: the share of positive scores is the share of inputs where w.h + b > 0.
-    set_seed(1)
-    model = models.build_model(models.ModelConfig(n_features=6, n_classes=5, units=8, layers=1))
-    activity = models.score_activity(model, x)
-    hidden = keras.Model(model.inputs, model.get_layer("gru_1").output).predict(x, verbose=0)
-    w, b = model.get_layer("fc").get_weights()
-    np.testing.assert_allclose(activity, ((hidden @ w + b) > 0).mean(axis=0))

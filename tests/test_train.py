@@ -9,6 +9,7 @@ import textwrap
 import time
 from pathlib import Path
 
+import keras
 import numpy as np
 import pytest
 
@@ -151,6 +152,11 @@ def test_a_finished_record_is_not_trained_again_and_changes_retrain(tmp_path, mo
     assert train.train_run(mc, cfg, data, tmp_path / "run", tmp_path / "r.json", seed=0, log=lambda s: None) == first
     with pytest.raises(AssertionError, match="trained again"):
         train.train_run(mc, cfg, data, tmp_path / "run", tmp_path / "r.json", seed=1, log=lambda s: None)
+    # A record of an older layout (here: without the format field) is trained again, not read.
+    old = {k: v for k, v in first.items() if k != "format"}
+    (tmp_path / "r.json").write_text(json.dumps(old))
+    with pytest.raises(AssertionError, match="trained again"):
+        train.train_run(mc, cfg, data, tmp_path / "run2", tmp_path / "r.json", seed=0, log=lambda s: None)
 
 
 def test_bad_settings_are_refused():
@@ -164,17 +170,25 @@ def test_bad_settings_are_refused():
 
 def test_evaluation_counts_predicted_classes_and_dead_scores():
     # A head that always prefers class 1 (zero kernel, bias 5 on class 1): one class predicted,
-    # and the accuracy is the share of class 1 in the labels; short batches are padded and cut.
-    data = drift_splits()
-    features, labels = data["test"]
+    # the accuracy is the share of class 1, and classes 0 and 2 score max(0, 0) = 0: dead.
+    # Short batches are padded and cut (batch 7 does not divide the split).
+    features, labels = drift_splits()["test"]
     model = models.build_model(models.ModelConfig(n_features=4, n_classes=3, units=4, layers=1))
     fc = model.get_layer("fc")
-    fc.set_weights([np.zeros_like(fc.get_weights()[0]), np.array([0.0, 5.0, 0.0], "float32")])
+    kernel = fc.get_weights()[0]
     cfg = train.TrainConfig(batch_size=7, pad_multiple=4)
+    fc.set_weights([np.zeros_like(kernel), np.array([0.0, 5.0, 0.0], "float32")])
     out = train._evaluate(model, features, labels, cfg, scores=True)
     assert out["classes_predicted"] == 1 and out["accuracy"] == pytest.approx(np.mean(labels == 1))
-    assert out["dead_scores"] == 2  # classes 0 and 2 score max(0, 0 + 0) = 0 everywhere
+    assert out["score_activity"] == [0.0, 1.0, 0.0]
     assert train._evaluate(model, features, labels, cfg) == {k: out[k] for k in ("accuracy", "classes_predicted")}
+    # A live head: the share of sequences where w.h + b > 0, with h the GRU's state at the last real step.
+    bias = np.array([0.3, -0.2, 0.0], "float32")
+    fc.set_weights([kernel, bias])
+    out = train._evaluate(model, features, labels, cfg, scores=True)
+    states = keras.Model(model.inputs, model.get_layer("gru_1").output)
+    h = np.concatenate([states.predict(f[None], verbose=0) for f in features])
+    np.testing.assert_allclose(out["score_activity"], ((h @ kernel + bias) > 0).mean(axis=0), atol=1e-12)
 
 
 def test_the_expected_retracing_warning_is_dropped_and_others_kept():

@@ -27,6 +27,7 @@ code(TRAINING_PARAMETERS, tags=["parameters"])
 code("""
 import time
 
+import numpy as np
 import pandas as pd
 
 from skelrnn import experiments, models, plots, thesis
@@ -150,10 +151,10 @@ negative. Early in training every score is pushed down on the sequences of the o
 which are most of them. If $w_j^\top h + b_j$ becomes negative for *every* sequence, class $j$
 gets no gradient from any of them: its unit is dead, it never comes back, and the class is never
 predicted again. The softmax gives all dead classes the same small probability, and the network
-can only tell apart the classes whose units are still alive. Every run records how many class
-scores are zero on the whole test set; the cells below list the cells where that happened,
-then compare, class by class, the share of test sequences with a positive score in the worst
-of them and in the improved baseline.
+can only tell apart the classes whose units are still alive. Every run records, for each
+class, the share of test sequences on which its score is positive; a share of zero is a dead
+score. The cells below list the cells where that happened, then compare, class by class, those
+shares in the worst of them and in the improved baseline.
 """)
 
 code("""
@@ -169,7 +170,7 @@ if len(dead):  # the cell with the most dead scores, and its worst seed
     worst = dead.iloc[int(dead["dead scores"].argmax())]
     runs = [r for c, s, r in runs4 if (c.row, c.column) == (worst["row"], worst["column"])]
     probes[f"{worst['row']}, {worst['column']}"] = max(runs, key=lambda r: r["test_dead_scores"])
-activity = chapter.score_activity(probes)
+activity = {label: np.array(record["test_score_activity"]) for label, record in probes.items()}
 plots.show(plots.score_activity_figure(chapter.data.class_names(), activity))
 pd.DataFrame({label: [int((a > 0).sum()), round(100 * a.mean(), 1)] for label, a in activity.items()},
              index=["live class scores", "mean share of positive scores (%)"])

@@ -255,7 +255,7 @@ def table_frame(runs):
     """A pandas table of ``run_cells`` results: one row per cell with the thesis's value, the mean,
     min and max test accuracy over seeds (%), the number of seeds, the fewest classes a seed's
     network predicts on the test set, the most class scores a seed's network has dead (0 on every
-    test sequence, ``models.score_activity``), the mean epochs and the seconds of training."""
+    test sequence, see ``train``), the mean epochs and the seconds of training."""
     import pandas as pd
 
     rows, cells = {}, {}
@@ -375,34 +375,6 @@ class TrainingChapter:
             cells, self.P, self.splits, self.n_classes, self.records, self.runs, self.profile,
             self.seeds if seeds is None else seeds, data_dir=self.data_dir, workers=self.P.workers, log=log,
         )  # fmt: skip
-
-    def trained_model(self, record: dict):
-        """The network of a finished run with the weights its test accuracy was measured with: the
-        best validation epoch's with early stopping, the last epoch's without."""
-        from skelrnn import models, train
-
-        model_cfg = models.ModelConfig(**record["model"])
-        train_cfg = train.TrainConfig(**record["train"])
-        run_dir = self.runs / run_key(model_cfg, train_cfg, record["seed"], record["dataset"]["sha256"])
-        if train_cfg.early_stopping:
-            weights = run_dir / "best.weights.h5"
-        else:  # the last checkpoint is written when the run stops
-            weights = run_dir / json.loads((run_dir / "state.json").read_text())["checkpoint"]
-        if not weights.is_file():
-            raise FileNotFoundError(f"{weights}: the weights of this run are gone (was {self.runs} cleaned?)")
-        model = models.build_model(model_cfg)
-        if weights.suffix == ".keras":
-            model.set_weights(models.load_model(weights).get_weights())
-        else:
-            model.load_weights(weights)
-        return model
-
-    def score_activity(self, records: dict) -> dict:
-        """``models.score_activity`` on the test split for each ``label: record`` of a finished run."""
-        from skelrnn import dataset, models
-
-        x, _mask = dataset.pad_sequences(self.splits["test"][0], multiple=self.P.train["pad_multiple"])
-        return {label: models.score_activity(self.trained_model(record), x) for label, record in records.items()}
 
     def baseline(self, log=print) -> list:
         """The improved baseline trained with every baseline seed (its spread is the chapters' yardstick)."""

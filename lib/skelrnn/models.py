@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 
 import keras
 
-__all__ = ["CELLS", "GateBias", "ModelConfig", "recurrent_layer", "build_model", "load_model", "score_activity"]
+__all__ = ["CELLS", "GateBias", "ModelConfig", "recurrent_layer", "build_model", "load_model"]
 
 CELLS = ("rnn", "lstm", "gru")
 
@@ -143,18 +143,3 @@ def build_model(config: ModelConfig) -> keras.Model:
 def load_model(path) -> keras.Model:
     """Load a model saved with ``model.save(path)`` (``.keras``), custom parts included."""
     return keras.saving.load_model(path)
-
-
-def score_activity(model: keras.Model, x, batch_size: int = 256):
-    """For each class, the fraction of the sequences ``x`` on which its ReLU score is positive.
-
-    ``x`` is a zero-padded batch ``(N, T, D)``; the result has shape ``(n_classes,)``. A class at 0
-    has a *dead* score unit: ``max(0, w_j h + b_j)`` is 0 for every input, so its gradient is 0 as
-    well, the unit cannot recover, and the class is never predicted (thesis fig. 11's head; the
-    baselines chapter measures how often training ends there).
-    """
-    import numpy as np
-
-    scores = keras.Model(model.inputs, model.get_layer("fc").output)
-    s = np.asarray(scores.predict(np.asarray(x, dtype="float32"), batch_size=batch_size, verbose=0))
-    return (s > 0).mean(axis=0)

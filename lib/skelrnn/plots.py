@@ -447,7 +447,7 @@ def learning_curves_figure(runs, title: str = "Validation accuracy during traini
 
 def score_activity_figure(class_names, activity: dict):
     """Grouped bars: for each class, the share of test sequences (%) on which its ReLU score is
-    positive, one group per network (``activity`` maps a label to ``models.score_activity``)."""
+    positive, one group per network (``activity`` maps a label to a record's ``test_score_activity``)."""
     import plotly.graph_objects as go
 
     fig = go.Figure()

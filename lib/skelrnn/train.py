@@ -4,8 +4,8 @@ checkpoints, resume, and one result record per run.
 Defined for the baselines and regularization chapters. ``train_run`` trains one model on
 sequences served by ``dataset.SequenceBatches`` and writes, at ``record_path``, a record with the
 configuration, seed, profile, dataset identity, per-epoch history, best validation accuracy, the
-test accuracy of the chosen weights, how many classes they predict and how many class scores are
-dead (``models.score_activity``), wall time and the software and device that produced it.
+test accuracy of the chosen weights, how many classes they predict and, per class, on how many test
+sequences its score is positive (dead scores), wall time and the software and device that produced it.
 
 Resuming: after every epoch the model (weights and optimizer state) and the engine's state are
 saved in ``run_dir``; the epoch's checkpoint file is new, the state file that points to it is
@@ -26,10 +26,12 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["TrainConfig", "dataset_identity", "train_run", "RUN_TIME_FIELDS"]
+__all__ = ["TrainConfig", "dataset_identity", "train_run", "RUN_TIME_FIELDS", "RECORD_FORMAT"]
 
 # Fields of a record that measure time: they differ between an interrupted and a straight run.
 RUN_TIME_FIELDS = ("wall_seconds", "seconds", "resumed")
+# The layout of a run's record; a record of an older layout lacks fields and is trained again.
+RECORD_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -109,11 +111,12 @@ def _compile(model, cfg: TrainConfig) -> None:
 
 
 def _evaluate(model, features, labels, cfg: TrainConfig, scores: bool = False) -> dict:
-    """Accuracy on ``(features, labels)``, how many distinct classes the model predicts there and,
-    with ``scores``, how many classes have a dead score (its ReLU is 0 on every sequence).
+    """Accuracy on ``(features, labels)`` and how many distinct classes the model predicts there;
+    with ``scores``, also ``score_activity``: for each class, the share of the sequences on which
+    its ReLU score (thesis fig. 11) is positive, ``(n_classes,)``.
 
-    A network whose ReLU scores (thesis fig. 11) died for some classes never predicts them: the
-    counts tell such a run from a merely weak one.
+    A class whose score is 0 on every sequence is *dead*: the ReLU passes no gradient, so the unit
+    cannot recover and the class is never predicted. The counts tell such a run from a weak one.
     """
     import keras
 
@@ -122,16 +125,16 @@ def _evaluate(model, features, labels, cfg: TrainConfig, scores: bool = False) -
     batches = SequenceBatches(
         features, labels, batch_size=cfg.batch_size, bucketing=True, shuffle=False, multiple=cfg.pad_multiple
     )
-    # The scores and the probabilities in one pass: a second head on the same layers.
+    # The scores and the probabilities in one pass: a second output on the same layers.
     net = keras.Model(model.inputs, [model.get_layer("fc").output, model.output]) if scores else None
-    correct, predicted, alive = 0, set(), None
+    correct, predicted, positive = 0, set(), 0
     for k in range(len(batches)):
         x, y = batches[k]
         if len(y) < cfg.batch_size:  # pad the short batch: one traced shape, padding rows ignored
             x = np.concatenate([x, np.zeros((cfg.batch_size - len(y), *x.shape[1:]), x.dtype)])
         if scores:
             s, p = (np.asarray(a)[: len(y)] for a in net.predict_on_batch(x))
-            alive = (s > 0).any(axis=0) | (False if alive is None else alive)
+            positive = positive + (s > 0).sum(axis=0)
         else:
             p = model.predict_on_batch(x)[: len(y)]
         guess = np.argmax(p, axis=1)
@@ -139,7 +142,7 @@ def _evaluate(model, features, labels, cfg: TrainConfig, scores: bool = False) -
         predicted.update(guess.tolist())
     out = {"accuracy": correct / len(labels), "classes_predicted": len(predicted)}
     if scores:
-        out["dead_scores"] = int(np.sum(~alive))
+        out["score_activity"] = (positive / len(labels)).tolist()
     return out
 
 
@@ -221,6 +224,7 @@ def train_run(
     run_dir, record_path = Path(run_dir), Path(record_path)
     identity = dataset_identity(dataset_name, splits)
     header = {
+        "format": RECORD_FORMAT,
         "model": model_config.to_dict(),
         "train": cfg.to_dict(),
         "seed": int(seed),
@@ -332,7 +336,8 @@ def train_run(
         "best_val_accuracy": state["best"]["val_accuracy"],
         "test_accuracy": test["accuracy"],
         "test_classes_predicted": test["classes_predicted"],
-        "test_dead_scores": test["dead_scores"],  # classes whose ReLU score is 0 on every test sequence
+        "test_score_activity": test["score_activity"],  # per class: share of test sequences scored > 0
+        "test_dead_scores": sum(a == 0 for a in test["score_activity"]),  # classes never scored > 0
         "weights": "best validation epoch" if cfg.early_stopping else "last epoch",
         "epochs": state["epoch"],
         "stopped": state["stopped"],

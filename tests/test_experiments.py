@@ -88,6 +88,7 @@ def test_tables_mark_cells_where_a_seed_has_dead_scores():
     shown = experiments.display_table(table)
     assert shown.loc["row", "a"] == "50.0 / 70.0 [60.0, 80.0]"
     assert shown.loc["row", "b"] == "60.0 / 50.0 [10.0, 90.0] ‡"
+    assert experiments.dead_score_cells(table, table.iloc[:1]) == "1 of the 3 cells have dead class scores (‡): row, b."
 
 
 def test_runs_are_ordered_costliest_first():

@@ -211,10 +211,7 @@ print(f"The improved baseline reaches {spread['mean']:.1f} % on average over {sp
       f"(the thesis reports {thesis.IMPROVED_BASELINE_ACCURACY} % on NTU RGB+D).")
 print(f"Of {len(agree)} claims of the thesis, {int(agree['same sign'].sum())} point the same way here, and "
       f"{int((agree['same sign'] & agree['beyond seed range']).sum())} of those by more than the seed range.")
-both = pd.concat([table4, table5])
-dead_cells = [f"{r}, {c}" for r, c, n in zip(both["row"], both["column"], both["dead scores"]) if n > 0]
-print(f"{len(dead_cells)} of the {len(both)} cells of tables 4 and 5 have dead class scores (‡): "
-      f"{'; '.join(dead_cells) or 'none'}.")
+print(f"Tables 4 and 5: {experiments.dead_score_cells(table4, table5)}")
 print(f"This chapter took {minutes:.1f} min here ({trained:.0f} s of it training, on {describe()['device']}).")
 """)
 

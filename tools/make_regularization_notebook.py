@@ -141,10 +141,7 @@ minutes = (time.perf_counter() - chapter_start) / 60
 print(f"Of {len(agree)} claims of the thesis about regularization, {int(agree['same sign'].sum())} point the same way "
       f"here, {int((agree['same sign'] & agree['beyond seed range']).sum())} of them by more than the seed range "
       f"of the improved baseline ({spread['range']:.1f} points over {spread['seeds']} seeds).")
-both = pd.concat([table6, table7])
-dead_cells = [f"{r} {c}" for r, c, n in zip(both["row"], both["column"], both["dead scores"]) if n > 0]
-print(f"{len(dead_cells)} of the {len(both)} cells of tables 6 and 7 have dead class scores (‡): "
-      f"{'; '.join(dead_cells) or 'none'}.")
+print(f"Tables 6 and 7: {experiments.dead_score_cells(table6, table7)}")
 print(f"This chapter took {minutes:.1f} min here on {describe()['device']}.")
 """)
 

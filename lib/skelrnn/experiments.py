@@ -29,6 +29,7 @@ __all__ = [
     "table_frame",
     "run_key",
     "relative_cost",
+    "dead_score_cells",
 ]
 
 
@@ -283,6 +284,16 @@ def table_frame(runs):
             }
         )
     return pd.DataFrame(table)
+
+
+def dead_score_cells(*frames) -> str:
+    """One line for a chapter's discussion: how many cells of the ``table_frame`` tables ``frames``
+    have a seed with dead class scores (the cells marked "‡"), and which."""
+    import pandas as pd
+
+    both = pd.concat(frames)
+    dead = [f"{r}, {c}" for r, c, n in zip(both["row"], both["column"], both["dead scores"], strict=True) if n > 0]
+    return f"{len(dead)} of the {len(both)} cells have dead class scores (‡): {'; '.join(dead) or 'none'}."
 
 
 def display_table(frame):

@@ -21,11 +21,14 @@ $(PY):
 # Stamp files: reinstall when pyproject.toml changes. Editable, so the chapters import the
 # library of this very commit.
 $(VENV)/.book: pyproject.toml | $(PY)
-	$(PIP) install -e ".[book]"
+	$(PIP) install -e ".[book,tensorflow]"
 	touch $@
 
+# The tests also run the engine on JAX and torch. torch==2.13.0 resolves to a CPU wheel where one
+# is on the machine (a plain `torch` would pull the CUDA build, gigabytes).
+TORCH ?= torch==2.13.0
 $(VENV)/.test: pyproject.toml | $(PY)
-	$(PIP) install -e ".[book,test,dev]"
+	$(PIP) install -e ".[book,tensorflow,jax,test,dev]" "$(TORCH)"
 	touch $@ $(VENV)/.book
 
 ## make book: execute every chapter (quick profile, CPU, embedded data), then build _build/html
@@ -42,17 +45,19 @@ chromium:
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
 	fi
 
-## make test: lint, unit tests, the book build (smoke profile), notebook tests (nbval) and the site test
+## make test: lint (library, tests, benchmarks and the chapters' code cells), unit tests, the
+## engine tests again on JAX and torch, the book build (smoke profile) and the site test.
+ENGINE_TESTS := tests/test_train.py tests/test_models.py tests/test_sweep.py
 test: $(VENV)/.test chromium
-	$(PY) -m ruff check lib tests tools
+	$(PY) -m ruff check lib tests benchmarks
 	$(PY) -m skelrnn book --profile smoke --output _build/smoke --results-dir _build/smoke/results
-	# nbval re-runs the chapters on the records the smoke book just wrote: no training twice.
-	$(PY) -m skelrnn parameterize --profile smoke --output _build/nbval --results-dir _build/smoke/results
-	SKELRNN_SITE=_build/smoke/_build/html $(PY) -m pytest tests _build/nbval --nbval-lax -p no:cacheprovider
+	SKELRNN_SITE=_build/smoke/_build/html $(PY) -m pytest tests -p no:cacheprovider
+	KERAS_BACKEND=jax $(PY) -m pytest $(ENGINE_TESTS) -p no:cacheprovider
+	KERAS_BACKEND=torch $(PY) -m pytest $(ENGINE_TESTS) -p no:cacheprovider
 
 lint: $(VENV)/.test
-	$(PY) -m ruff check lib tests tools
-	$(PY) -m ruff format --check lib tests tools
+	$(PY) -m ruff check lib tests benchmarks
+	$(PY) -m ruff format --check lib tests benchmarks
 
 clean:
 	rm -rf _build results/smoke results/quick

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from skelrnn import dataset
-from skelrnn.results import write_record
+from skelrnn.io import write_json_atomic
 
 N_TRAIN = 40091  # NTU RGB+D cross-subject training samples
 BATCH = 256
@@ -70,7 +70,7 @@ def main() -> None:
         "machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "numpy": np.__version__},
         "date": datetime.date.today().isoformat(),
     }
-    write_record(args.out, record)
+    write_json_atomic(args.out, record)
     for key in ("exact_padding", "padding_to_multiple_of_16"):
         r = record[key]
         print(

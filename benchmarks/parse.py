@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from skelrnn import dataset, ntu
-from skelrnn.results import write_record
+from skelrnn.io import write_json_atomic
 
 # Kinect v2 body IDs are 64-bit tracking IDs; in NTU RGB+D they read 72057594037927936 + a few thousand.
 _ID_BASE = 72057594037927936
@@ -250,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     first = record["first_parse_seconds"]
     print(f"first parse    {first['compile']:8.2f} s compiling the kernels, {first['cached']:.2f} s from the cache")
     if args.out is not None:
-        write_record(args.out, record)
+        write_json_atomic(args.out, record)
         print(f"wrote {args.out}")
     return 0
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from skelrnn import dataset, synthetic
-from skelrnn.results import write_record
+from skelrnn.io import write_json_atomic
 
 
 def main() -> None:
@@ -55,7 +55,7 @@ def main() -> None:
         "machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "numpy": np.__version__},
         "date": datetime.date.today().isoformat(),
     }
-    write_record(args.out, record)
+    write_json_atomic(args.out, record)
     print(
         f"{len(paths)} files ({size / 1e6:.0f} MB of text, {record['frames']} frames): "
         f"generated in {generate_s:.1f} s; first load {load_s:.1f} s, "

@@ -4,12 +4,15 @@ import shutil
 
 import nbformat
 import pytest
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from skelrnn import run
 
 TOC = "format: jb-book\nroot: book/intro\nchapters:\n  - file: notebooks/01_tiny\n"
-PARAMS = 'profile = "quick"\nresults_dir = "results"'
+FRONT = (
+    "---\njupytext:\n  text_representation:\n    format_name: myst\n"
+    "kernelspec:\n  name: python3\n  display_name: Python 3\n---\n"
+)
+PARAMS = '```{code-cell}\n:tags: [parameters]\n\nprofile = "quick"\nresults_dir = "results"\n```\n'
 
 
 def make_book(root, repo_root, body):
@@ -20,11 +23,8 @@ def make_book(root, repo_root, body):
         shutil.copy(repo_root / "book" / name, root / "book")
     (root / "_toc.yml").write_text(TOC)
     (root / "book" / "intro.md").write_text("# Tiny book\n\nA test of the build.\n")
-    params = new_code_cell(PARAMS)
-    params.metadata["tags"] = ["parameters"]
-    nb = new_notebook(cells=[new_markdown_cell("# Tiny chapter"), params, new_code_cell(body)])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, root / "notebooks" / "01_tiny.ipynb")
+    chapter = f"{FRONT}\n# Tiny chapter\n\n{PARAMS}\n```{{code-cell}}\n{body}\n```\n"
+    (root / "notebooks" / "01_tiny.md").write_text(chapter)
     return root
 
 
@@ -53,17 +53,30 @@ def test_bad_cell_fails_the_build(tmp_path, repo_root, body, match):
         run.build_book(src, "smoke", tmp_path / "out")
 
 
-def test_parameterize_injects_the_profile_without_executing(tmp_path, repo_root):
-    out = run.parameterize_chapters(repo_root, "smoke", tmp_path, tmp_path / "results")
-    assert [p.name for p in out] == [p.name for p in run.chapter_notebooks(repo_root)]
+def test_every_chapter_converts_to_a_notebook_with_stable_cell_ids(tmp_path, repo_root):
+    out = run.write_notebooks(repo_root, tmp_path)
+    assert [p.stem for p in out] == [p.stem for p in run.chapter_sources(repo_root)]
     nb = nbformat.read(out[0], 4)
-    injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
-    assert len(injected) == 1 and 'profile = "smoke"' in injected[0].source
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+    assert [c.id for c in nb.cells] == [f"cell-{k:03d}" for k in range(len(nb.cells))]
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
+    assert run.write_notebooks(repo_root, tmp_path / "again")[0].read_text() == out[0].read_text()
+
+
+@pytest.mark.parametrize(
+    "text, match",
+    [("# No front matter\n", "line 1: expected jupytext front matter"),
+     (FRONT + "\n# No parameters\n\n```{code-cell}\nx = 1\n```\n", "no code cell tagged 'parameters'")],
+)  # fmt: skip
+def test_a_chapter_that_is_not_a_myst_notebook_is_refused(tmp_path, text, match):
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks" / "01_bad.md").write_text(text)
+    with pytest.raises(run.BookError, match=match):
+        run.write_notebooks(tmp_path, tmp_path / "out")
 
 
 def test_a_chapter_missing_from_the_toc_fails_the_build(tmp_path, repo_root):
     src = make_book(tmp_path / "src", repo_root, "x = 1")
-    shutil.copy(src / "notebooks" / "01_tiny.ipynb", src / "notebooks" / "02_forgotten.ipynb")
+    shutil.copy(src / "notebooks" / "01_tiny.md", src / "notebooks" / "02_forgotten.md")
     with pytest.raises(run.BookError, match="not in the table of contents: 02_forgotten"):
         run.build_book(src, "smoke", tmp_path / "out")

@@ -211,7 +211,8 @@ def test_bucketing_covers_every_sample_once_and_pads_less(lengths, batch_size, s
     assert all(1 <= len(b) <= batch_size for b in buckets)
     # Sorting a pool never increases the total padded length of that pool's batches.
     pooled = [np.arange(len(lengths))[i : i + batch_size] for i in range(0, len(lengths), batch_size)]
-    assert dataset.padded_steps(lengths, buckets) >= sum(lengths)
+    # padded_steps equals a hand count: each batch costs its size times its longest member.
+    assert dataset.padded_steps(lengths, buckets) == sum(len(b) * max(lengths[i] for i in b) for b in buckets)
     if len(lengths) <= batch_size * 16:  # one pool: sorted batches are the optimum for contiguous cuts
         assert dataset.padded_steps(lengths, buckets) <= dataset.padded_steps(lengths, pooled)
 

@@ -91,3 +91,58 @@ def test_bad_configurations_are_refused():
         models.ModelConfig(units=101, bidirectional=True)
     with pytest.raises(ValueError, match="layers"):
         models.ModelConfig(layers=0)
+    with pytest.raises(ValueError, match="front_end"):
+        models.ModelConfig(front_end="skeleton_transformer_v9")
+    with pytest.raises(ValueError, match="head"):
+        models.ModelConfig(head="middle_step")
+
+
+def reference_classifier(cfg):
+    """The builder as it was before front-ends and heads became extension points (written out by
+    hand): Masking, the recurrent stack, dropout, Dense + ReLU, softmax."""
+    inputs = keras.Input((None, cfg.n_features))
+    x = keras.layers.Masking(0.0)(inputs)
+    for k in range(cfg.layers):
+        units = cfg.units // 2 if cfg.bidirectional else cfg.units
+        layer = models.recurrent_layer(cfg.cell, units, return_sequences=k < cfg.layers - 1, l2=cfg.l2)
+        x = (keras.layers.Bidirectional(layer) if cfg.bidirectional else layer)(x)
+        if cfg.keep_prob < 1:
+            x = keras.layers.Dropout(1 - cfg.keep_prob)(x)
+    x = keras.layers.Dense(cfg.n_classes, activation="relu")(x)
+    return keras.Model(inputs, keras.layers.Softmax()(x))
+
+
+@pytest.mark.parametrize("cell", models.CELLS)
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_todays_models_are_unchanged_by_the_extension_points(cell, bidirectional):
+    cfg = models.ModelConfig(n_features=6, n_classes=5, cell=cell, units=8, layers=2, bidirectional=bidirectional)
+    model, reference = models.build_model(cfg), reference_classifier(cfg)
+    assert model.count_params() == reference.count_params()
+    assert [w.shape for w in model.weights] == [w.shape for w in reference.weights]
+    reference.set_weights(model.get_weights())
+    x = padded_batch(np.random.default_rng(2), [4, 8, 1], 8)
+    np.testing.assert_array_equal(reference.predict_on_batch(x), model.predict_on_batch(x))
+
+
+def test_the_scoring_model_shares_the_layers_and_reads_the_scores_before_the_softmax():
+    model = models.build_model(models.ModelConfig(n_features=6, n_classes=5, units=8, layers=1, keep_prob=1.0))
+    scores, probabilities = models.scoring_model(model).predict_on_batch(padded_batch(np.random.default_rng(3), [5], 5))
+    assert (scores >= 0).all(), "ReLU scores"
+    np.testing.assert_allclose(probabilities, keras.ops.convert_to_numpy(keras.ops.softmax(scores)), atol=1e-6)
+    assert models.scoring_model(model).count_params() == model.count_params(), "no weights copied"
+    with pytest.raises(ValueError, match="Softmax"):
+        models.scoring_model(keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)]))
+
+
+def test_the_every_step_head_scores_each_step_and_keeps_the_mask():
+    cfg = models.ModelConfig(n_features=6, n_classes=5, units=8, layers=2, head="every_step")
+    model = models.build_model(cfg)
+    x = padded_batch(np.random.default_rng(4), [3, 6], 6)
+    p = model.predict_on_batch(x)
+    assert p.shape == (2, 6, 5)
+    np.testing.assert_allclose(p.sum(axis=-1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(model.predict_on_batch(x[:1, :3]), p[:1, :3], atol=1e-6)  # padding does not leak back
+    assert (
+        model.count_params()
+        == models.build_model(models.ModelConfig(**{**cfg.to_dict(), "head": "last_step"})).count_params()
+    )

@@ -117,6 +117,10 @@ def test_data_chapter_draws_the_3d_viewer_and_its_figures_offline(browser, serve
 
 
 # 03: tables 4 and 5 against the thesis, learning curves, live class scores; 04: tables 6, 7, curves.
+# Thesis values appear exactly as the thesis prints them ("59.5", "43.58"), never rounded or padded.
+PRINTED = {"03_baselines": ("43.58 / ", "59.5 / ", "60.3 / ", "72.35 / "), "04_regularization": ("68.12 / ", "57.72 / ")}
+
+
 @pytest.mark.parametrize(("page_name", "n_figures"), [("03_baselines", 4), ("04_regularization", 3)])
 def test_training_chapters_draw_their_tables_and_curves(browser, server, page_name, n_figures):
     page, errors, blocked = open_offline(browser, f"{server}/notebooks/{page_name}.html")
@@ -131,11 +135,13 @@ def test_training_chapters_draw_their_tables_and_curves(browser, server, page_na
     assert len(traces) == n_figures and min(traces) >= 1 and sum(n >= 2 for n in traces) >= 3, traces
     text = page.inner_text("article")
     assert "thesis / measured" in text, "the tables put the thesis's value beside the measured one"
+    assert all(value in text for value in PRINTED[page_name]), [v for v in PRINTED[page_name] if v not in text]
+    assert "59.50" not in text and "43.6 /" not in text
     assert not blocked and not errors, (blocked, errors)
 
 
 def test_every_page_loads_without_errors(browser, server, site):
-    for html in ["index.html", "book/intro.html", "book/bibliography.html"]:
+    for html in ["index.html", "book/intro.html", "book/contributing.html", "book/bibliography.html"]:
         assert (site / html).is_file(), html
         page, errors, blocked = open_offline(browser, f"{server}/{html}")
         assert not blocked and not errors, (html, blocked, errors)

@@ -112,9 +112,9 @@ def test_early_stopping_divides_the_rate_by_ten_and_keeps_the_best_weights(tmp_p
     record = train.train_run(
         mc, cfg, drift_splits(informative=False), tmp_path / "run", tmp_path / "r.json", seed=0, log=lambda s: None
     )
-    rates = [h["learning_rate"] for h in record["history"]]
-    val = [h["val_accuracy"] for h in record["history"]]
-    assert record["stopped"] == "minimum learning rate reached" and len(rates) < 40
+    rates = [h["learning_rate"] for h in record.history]
+    val = [h["val_accuracy"] for h in record.history]
+    assert record.stopped == "minimum learning rate reached" and len(rates) < 40
     # The rate drops exactly when `patience` epochs in a row did not beat the best so far.
     best, wait, rate = -1.0, 0, 5e-3
     for k, acc in enumerate(val):
@@ -126,12 +126,11 @@ def test_early_stopping_divides_the_rate_by_ten_and_keeps_the_best_weights(tmp_p
         if wait >= 2:
             rate, wait = rate * 0.1, 0
     assert rate < 5e-5 * (1 - 1e-9)
-    assert record["best_val_accuracy"] == max(val) and record["best_epoch"] == 1 + val.index(max(val))
-    assert record["weights"] == "best validation epoch"
-    for key in ("model", "train", "seed", "profile", "dataset", "environment", "wall_seconds", "test_accuracy"):
-        assert key in record, key
-    assert 1 <= record["test_classes_predicted"] <= 3 and 0 <= record["test_dead_scores"] <= 3
-    assert len(record["dataset"]["sha256"]) == 64 and record["dataset"]["sizes"] == {
+    assert record.best_val_accuracy == max(val) and record.best_epoch == 1 + val.index(max(val))
+    assert record.weights == "best validation epoch"
+    assert record.environment["backend"] == keras.backend.backend() and record.wall_seconds > 0
+    assert 1 <= record.test_classes_predicted <= 3 and 0 <= record.test_dead_scores <= 3
+    assert len(record.dataset["sha256"]) == 64 and record.dataset["sizes"] == {
         "test": 32,
         "train": 96,
         "validation": 32,
@@ -143,7 +142,7 @@ def test_a_finished_record_is_not_trained_again_and_changes_retrain(tmp_path, mo
     mc = models.ModelConfig(n_features=4, n_classes=3, units=4, layers=1, keep_prob=1.0)
     data = drift_splits()
     first = train.train_run(mc, cfg, data, tmp_path / "run", tmp_path / "r.json", seed=0, log=lambda s: None)
-    assert first["weights"] == "last epoch" and first["epochs"] == 2 and first["stopped"] == "maximum epochs reached"
+    assert first.weights == "last epoch" and first.epochs == 2 and first.stopped == "maximum epochs reached"
 
     def no_training(*args, **kwargs):
         raise AssertionError("trained again")
@@ -153,7 +152,7 @@ def test_a_finished_record_is_not_trained_again_and_changes_retrain(tmp_path, mo
     with pytest.raises(AssertionError, match="trained again"):
         train.train_run(mc, cfg, data, tmp_path / "run", tmp_path / "r.json", seed=1, log=lambda s: None)
     # A record of an older layout (here: without the format field) is trained again, not read.
-    old = {k: v for k, v in first.items() if k != "format"}
+    old = {k: v for k, v in first.to_dict().items() if k != "format"}
     (tmp_path / "r.json").write_text(json.dumps(old))
     with pytest.raises(AssertionError, match="trained again"):
         train.train_run(mc, cfg, data, tmp_path / "run2", tmp_path / "r.json", seed=0, log=lambda s: None)
@@ -174,18 +173,17 @@ def test_evaluation_counts_predicted_classes_and_dead_scores():
     # Short batches are padded and cut (batch 7 does not divide the split).
     features, labels = drift_splits()["test"]
     model = models.build_model(models.ModelConfig(n_features=4, n_classes=3, units=4, layers=1))
+    scoring = models.scoring_model(model)
     fc = model.get_layer("fc")
     kernel = fc.get_weights()[0]
-    cfg = train.TrainConfig(batch_size=7, pad_multiple=4)
     fc.set_weights([np.zeros_like(kernel), np.array([0.0, 5.0, 0.0], "float32")])
-    out = train._evaluate(model, features, labels, cfg, scores=True)
+    out = train.evaluate(scoring, features, labels, batch_size=7, pad_multiple=4)
     assert out["classes_predicted"] == 1 and out["accuracy"] == pytest.approx(np.mean(labels == 1))
     assert out["score_activity"] == [0.0, 1.0, 0.0]
-    assert train._evaluate(model, features, labels, cfg) == {k: out[k] for k in ("accuracy", "classes_predicted")}
     # A live head: the share of sequences where w.h + b > 0, with h the GRU's state at the last real step.
     bias = np.array([0.3, -0.2, 0.0], "float32")
     fc.set_weights([kernel, bias])
-    out = train._evaluate(model, features, labels, cfg, scores=True)
+    out = train.evaluate(scoring, features, labels, batch_size=7, pad_multiple=4)
     states = keras.Model(model.inputs, model.get_layer("gru_1").output)
     h = np.concatenate([states.predict(f[None], verbose=0) for f in features])
     np.testing.assert_allclose(out["score_activity"], ((h @ kernel + bias) > 0).mean(axis=0), atol=1e-12)
@@ -209,3 +207,19 @@ def test_the_expected_retracing_warning_is_dropped_and_others_kept():
     finally:
         logger.removeHandler(handler)
     assert [r.getMessage() for r in seen] == ["something else"] and len(logger.filters) == 1
+
+
+def test_tensorboard_scalars_are_written_without_tensorflow(tmp_path):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    from skelrnn.backend import scalar_writer
+
+    writer = scalar_writer(tmp_path / "tb")
+    assert not (tmp_path / "tb").exists(), "nothing logged, no file"
+    for step in (1, 2, 3):
+        writer(step, {"loss": 1.0 / step, "val_accuracy": 0.25 * step})
+    writer.close()
+    events = EventAccumulator(str(tmp_path / "tb"))
+    events.Reload()
+    assert sorted(events.Tags()["scalars"]) == ["loss", "val_accuracy"]
+    assert [(e.step, round(e.value, 6)) for e in events.Scalars("loss")] == [(1, 1.0), (2, 0.5), (3, 0.333333)]

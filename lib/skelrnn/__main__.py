@@ -1,8 +1,8 @@
-"""Command line: ``python -m skelrnn book|parameterize``.
+"""Command line: ``python -m skelrnn book|notebooks``.
 
 python -m skelrnn book --profile quick            # execute every chapter, build _build/html
 python -m skelrnn book --profile smoke --output _build/smoke
-python -m skelrnn parameterize --profile smoke --output _build/nbval
+python -m skelrnn notebooks --output _build/notebooks   # the chapters as .ipynb, unexecuted
 """
 
 from __future__ import annotations
@@ -31,10 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     book.add_argument("--profile", choices=PROFILES, default="quick")
     book.add_argument("--output", type=Path, default=Path("."), help="site goes to OUTPUT/_build/html")
     book.add_argument("--results-dir", type=Path, default=None, help="default: the repository's results/")
-    par = sub.add_parser("parameterize", help="write chapter copies with a profile injected (for nbval)")
-    par.add_argument("--profile", choices=PROFILES, default="smoke")
-    par.add_argument("--output", type=Path, required=True)
-    par.add_argument("--results-dir", type=Path, default=None, help="default: OUTPUT/results")
+    nbs = sub.add_parser("notebooks", help="write the chapters (notebooks/*.md) as unexecuted .ipynb files")
+    nbs.add_argument("--output", type=Path, required=True)
     args = parser.parse_args(argv)
 
     from skelrnn import run
@@ -46,9 +44,7 @@ def main(argv: list[str] | None = None) -> int:
             site = run.build_book(root, args.profile, args.output, args.results_dir)
             print(f"[skelrnn] site: {site}/index.html ({time.perf_counter() - start:.0f} s)")
         else:
-            out = args.output.resolve()
-            results = (args.results_dir or out / "results").resolve()
-            for path in run.parameterize_chapters(root, args.profile, out, results):
+            for path in run.write_notebooks(root, args.output.resolve()):
                 print(path)
     except run.BookError as err:
         print(f"[skelrnn] error: {err}", file=sys.stderr)

@@ -10,16 +10,28 @@ from __future__ import annotations
 import os
 import platform
 import sys
+from pathlib import Path
 
 import numpy as np
 
-__all__ = ["set_seed", "layer_gradients", "describe", "scalar_writer", "limit_threads", "ignore_retracing_warnings"]
+__all__ = [
+    "set_seed",
+    "global_random_state",
+    "set_global_random_state",
+    "layer_gradients",
+    "describe",
+    "ScalarWriter",
+    "scalar_writer",
+    "limit_threads",
+    "ignore_retracing_warnings",
+]
 
 
 def set_seed(seed: int) -> None:
     """Seed Python, NumPy and the backend, and ask the backend for deterministic kernels.
 
-    Same seed, same profile, same machine: same numbers (tested in tests/test_determinism.py).
+    Same seed, same profile, same machine: same numbers (tested in ``tests/test_train.py``, on
+    every backend that ``make test`` runs).
     """
     import keras
 
@@ -33,6 +45,29 @@ def set_seed(seed: int) -> None:
         import torch
 
         torch.use_deterministic_algorithms(True, warn_only=True)
+
+
+def global_random_state():
+    """The backend's global random generator state, JSON-able, or None where the backend has none
+    that training uses. Keras's torch backend draws unseeded dropout masks from torch's global
+    generator, so a checkpoint must keep that state for a resumed run to equal a straight one."""
+    import keras
+
+    if keras.backend.backend() == "torch":
+        import torch
+
+        return torch.get_rng_state().tolist()
+    return None
+
+
+def set_global_random_state(state) -> None:
+    """Restore a state returned by ``global_random_state`` (None: nothing to restore)."""
+    import keras
+
+    if state is not None and keras.backend.backend() == "torch":
+        import torch
+
+        torch.set_rng_state(torch.tensor(state, dtype=torch.uint8))
 
 
 def layer_gradients(layer, x: np.ndarray, upstream: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -109,42 +144,70 @@ def describe() -> dict[str, str]:
         import tensorflow as tf
 
         info["tensorflow"] = tf.__version__
-        gpus = tf.config.list_physical_devices("GPU")
+        gpus = [d.name for d in tf.config.list_physical_devices("GPU")]
     elif backend == "jax":
         import jax
 
         info["jax"] = jax.__version__
-        gpus = [d for d in jax.devices() if d.platform == "gpu"]
+        gpus = [d.device_kind for d in jax.devices() if d.platform == "gpu"]
     elif backend == "torch":
         import torch
 
         info["torch"] = torch.__version__
-        gpus = list(range(torch.cuda.device_count()))
+        gpus = [torch.cuda.get_device_name(k) for k in range(torch.cuda.device_count())]
     else:
         gpus = []
-    info["device"] = f"{len(gpus)} GPU" if gpus else "CPU"
+    info["device"] = f"{len(gpus)} GPU ({', '.join(sorted(set(gpus)))})" if gpus else "CPU"
     return info
 
 
-def scalar_writer(log_dir):
-    """A function ``write(step, {name: value})`` that logs scalars for TensorBoard in ``log_dir``.
+class ScalarWriter:
+    """``writer(step, {name: value})`` logs scalars for TensorBoard in ``log_dir``, on every backend.
 
-    TensorBoard's event files are written with ``tf.summary``; where TensorFlow is not installed
-    (a JAX or torch machine) this returns None and nothing is logged.
+    The event file is written with TensorBoard's own record format and protocol buffers (the
+    ``tensorboard`` package), without TensorFlow: a JAX or torch machine logs the same curves.
+    The file is opened on the first call, so a run that logs nothing leaves no file.
     """
-    try:
-        import tensorflow as tf
-    except ImportError:
-        return None
-    writer = tf.summary.create_file_writer(str(log_dir))
 
-    def write(step: int, scalars: dict) -> None:
-        with writer.as_default(step=int(step)):
-            for name, value in scalars.items():
-                tf.summary.scalar(name, float(value))
-        writer.flush()
+    def __init__(self, log_dir):
+        self.log_dir = Path(log_dir)
+        self._records = None
 
-    return write
+    def _open(self):
+        import socket
+        import time
+
+        from tensorboard.compat.proto import event_pb2
+        from tensorboard.summary.writer.record_writer import RecordWriter
+
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        name = f"events.out.tfevents.{int(time.time())}.{socket.gethostname()}.{os.getpid()}"
+        self._records = RecordWriter(open(self.log_dir / name, "wb"))  # noqa: SIM115 (closed in close())
+        self._write(event_pb2.Event(wall_time=time.time(), file_version="brain.Event:2"))
+
+    def _write(self, event) -> None:
+        self._records.write(event.SerializeToString())
+        self._records.flush()
+
+    def __call__(self, step: int, scalars: dict) -> None:
+        import time
+
+        from tensorboard.compat.proto import event_pb2, summary_pb2
+
+        if self._records is None:
+            self._open()
+        values = [summary_pb2.Summary.Value(tag=name, simple_value=float(v)) for name, v in scalars.items()]
+        self._write(event_pb2.Event(wall_time=time.time(), step=int(step), summary=summary_pb2.Summary(value=values)))
+
+    def close(self) -> None:
+        if self._records is not None:
+            self._records.close()
+            self._records = None
+
+
+def scalar_writer(log_dir) -> ScalarWriter:
+    """A ``ScalarWriter`` for TensorBoard logs in ``log_dir``."""
+    return ScalarWriter(log_dir)
 
 
 def limit_threads(n: int) -> None:

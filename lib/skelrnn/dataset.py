@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +24,7 @@ from typing import NamedTuple
 import numpy as np
 
 from skelrnn import ntu
+from skelrnn.io import write_arrays_atomic, write_json_atomic
 from skelrnn.preprocess import fill_gaps_cubic
 
 __all__ = [
@@ -39,6 +39,8 @@ __all__ = [
     "load_or_generate",
     "same_performance",
     "make_features",
+    "prepare_splits",
+    "dataset_identity",
     "default_cache_dir",
     "split_indices",
     "pad_sequences",
@@ -405,25 +407,19 @@ def _assemble(results: list[dict], source: str, key: str) -> SkeletonSet:
 
 
 def _save_cache(path: Path, data: SkeletonSet) -> None:
-    """One compressed ``.npz``, written to a temporary file and renamed: never half a cache."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez_compressed(
-                fh,
-                names=np.array([str(n) for n in data.names]),
-                xyz=data.xyz,
-                failed=data.failed,
-                offsets=data.offsets,
-                second=data.second[np.repeat(data.has_second, data.lengths)],
-                has_second=data.has_second,
-                manifest=np.array(json.dumps(data.manifest, sort_keys=True)),
-            )
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """One compressed ``.npz``, written atomically (``io.write_arrays_atomic``): never half a cache."""
+    write_arrays_atomic(
+        path,
+        {
+            "names": np.array([str(n) for n in data.names]),
+            "xyz": data.xyz,
+            "failed": data.failed,
+            "offsets": data.offsets,
+            "second": data.second[np.repeat(data.has_second, data.lengths)],
+            "has_second": data.has_second,
+            "manifest": np.array(json.dumps(data.manifest, sort_keys=True)),
+        },
+    )
 
 
 def _read_cache(path: Path) -> SkeletonSet:
@@ -468,9 +464,7 @@ def load(
         return data
     data = _assemble(_parse_all(paths, workers), str(data_dir), key)
     _save_cache(cache_file, data)
-    from skelrnn.results import write_record
-
-    write_record(cache_file.with_suffix(".manifest.json"), data.manifest)
+    write_json_atomic(cache_file.with_suffix(".manifest.json"), data.manifest)
     data.manifest["cache"] = str(cache_file)
     return data
 
@@ -493,6 +487,22 @@ def load_or_generate(
         data_dir = cache / f"synthetic-{tag}"
         synth.generate(data_dir, config, workers=workers)
     return load(data_dir, cache_dir=cache, workers=workers)
+
+
+def dataset_identity(name: str, splits: dict) -> dict:
+    """Name, sizes and a content hash (SHA-256 of every feature array and label) of the training data."""
+    digest = hashlib.sha256()
+    sizes = {}
+    for part in sorted(splits):
+        features, labels = splits[part]
+        sizes[part] = len(labels)
+        digest.update(part.encode())
+        digest.update(np.asarray(labels, dtype=np.int64).tobytes())
+        for f in features:
+            f = np.ascontiguousarray(f, dtype=np.float32)
+            digest.update(np.array(f.shape, dtype=np.int64).tobytes())
+            digest.update(f.tobytes())
+    return {"name": name, "sha256": digest.hexdigest(), "sizes": sizes}
 
 
 PREPROCESSING = ("first_frame", "pose_alignment")
@@ -534,6 +544,33 @@ def make_features(
         else:
             xyz = preprocess.align_sequence(xyz, reference)
         out.append(xyz.reshape(len(xyz), -1).astype(np.float32))
+    return out
+
+
+def prepare_splits(
+    data: SkeletonSet,
+    protocol: str = "cross_subject",
+    max_train: int | None = None,
+    max_eval: int | None = None,
+    frame_step: int = 1,
+    seed: int = 0,
+    preprocessing: str = "first_frame",
+) -> dict[str, tuple[list[np.ndarray], np.ndarray]]:
+    """Features and labels of the train / validation / test splits of ``protocol``.
+
+    Returns ``{part: (features, labels)}``: ``make_features`` arrays ``(T_i, 75)`` and class
+    indices ``(N,)``. ``max_train`` and ``max_eval`` cap the sequences of the training and of
+    the evaluation splits (a sample drawn at random with ``seed``, in file order); None keeps
+    all. ``frame_step`` keeps every k-th frame.
+    """
+    rng = np.random.default_rng(seed)
+    out = {}
+    for part, idx in data.split(protocol).items():
+        cap = max_train if part == "train" else max_eval
+        if cap is not None and len(idx) > cap:
+            idx = np.sort(rng.choice(idx, size=cap, replace=False))
+        features = make_features(data, idx, preprocessing=preprocessing, frame_step=frame_step)
+        out[part] = (features, data.labels[idx])
     return out
 
 

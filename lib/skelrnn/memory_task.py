@@ -133,11 +133,11 @@ def run_memory_grid(lengths, cfg: MemoryTaskConfig, seeds, record_path, cells=CE
     from pathlib import Path
 
     from skelrnn.backend import describe
-    from skelrnn.results import read_record, write_record
+    from skelrnn.io import read_json, write_json_atomic
 
     record_path = Path(record_path)
     header = {"experiment": "memory_task", "config": cfg.to_dict()}
-    record = read_record(record_path) if record_path.exists() else {}
+    record = read_json(record_path) if record_path.exists() else {}
     if {k: record.get(k) for k in header} != header:
         record = dict(header, runs=[])  # another configuration: start afresh
     record["environment"] = describe()
@@ -149,12 +149,12 @@ def run_memory_grid(lengths, cfg: MemoryTaskConfig, seeds, record_path, cells=CE
                     continue
                 run = train_memory_task(cell, int(length), cfg, int(seed))
                 record["runs"].append(run)
-                write_record(record_path, record)
+                write_json_atomic(record_path, record)
                 log(
                     f"{cell:>4}  T={length:<4d} seed={seed}  "
                     f"test accuracy {run['test_accuracy']:.3f}  ({run['seconds']:.1f} s)"
                 )
     wanted = {(c, int(t), int(s)) for c in cells for t in lengths for s in seeds}
     record["runs"] = [r for r in record["runs"] if (r["cell"], r["length"], r["seed"]) in wanted]
-    write_record(record_path, record)
+    write_json_atomic(record_path, record)
     return record

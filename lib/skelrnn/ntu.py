@@ -702,8 +702,8 @@ def write_skeleton(
     digits: int | None = None,
     fsync: bool = True,
 ) -> Path:
-    """Write ``seq`` as a ``.skeleton`` file atomically (``results.write_text_atomic``, whose ``fsync``
+    """Write ``seq`` as a ``.skeleton`` file atomically (``io.write_text_atomic``, whose ``fsync``
     this passes on); ``digits`` as in ``format_skeleton``."""
-    from skelrnn.results import write_text_atomic
+    from skelrnn.io import write_text_atomic
 
     return write_text_atomic(path, format_skeleton(seq, newline, digits), encoding="ascii", fsync=fsync)

@@ -369,7 +369,7 @@ _PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
 
 def thesis_vs_measured_figure(frame, title: str, x_title: str = ""):
     """One line per table row over its columns: measured test accuracy (solid, min-max over seeds as
-    error bars) and the thesis's value (dotted, same colour). ``frame`` is ``experiments.table_frame``."""
+    error bars) and the thesis's value (dotted, same colour). ``frame`` is ``report.table_frame``."""
     import plotly.graph_objects as go
 
     fig = go.Figure()
@@ -414,16 +414,16 @@ def thesis_vs_measured_figure(frame, title: str, x_title: str = ""):
 
 
 def learning_curves_figure(runs, title: str = "Validation accuracy during training"):
-    """Validation accuracy against the epoch for ``(label, record)`` pairs; a marker on the best epoch."""
+    """Validation accuracy against the epoch for ``(label, results.RunRecord)`` pairs; a marker on the best epoch."""
     import plotly.graph_objects as go
 
     fig = go.Figure()
     for k, (label, record) in enumerate(runs):
         color = _PALETTE[k % len(_PALETTE)]
-        epochs = [h["epoch"] for h in record["history"]]
-        val = [100 * h["val_accuracy"] for h in record["history"]]
+        epochs = [h["epoch"] for h in record.history]
+        val = [100 * h["val_accuracy"] for h in record.history]
         fig.add_trace(go.Scatter(x=epochs, y=val, mode="lines", name=label, line={"color": color}, legendgroup=label))
-        best = record["best_epoch"] - 1
+        best = record.best_epoch - 1
         fig.add_trace(
             go.Scatter(
                 x=[epochs[best]],

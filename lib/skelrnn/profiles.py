@@ -66,7 +66,7 @@ _TRAINING = {
         "train": {"batch_size": 32, "max_epochs": 2, "patience": 1, "min_learning_rate": 5e-5, "pad_multiple": 16},
         "seeds": (0,),  # seeds of every cell
         "baseline_seeds": (0, 1),  # seeds of the improved baseline (its spread)
-        "workers": 2,  # training processes side by side (experiments.run_cells)
+        "workers": 2,  # training processes side by side (sweep.LocalProcesses)
     },
     "quick": {
         "synthetic": {},

@@ -1,70 +1,93 @@
-"""Result records: one JSON file per run, written atomically, read back by the book.
+"""The result record of one training run: its schema, written and read through ``skelrnn.io``.
 
-The book's numbers come only from these records, never from values typed into a notebook.
+Defined for the training chapters (03 on). The book's numbers come only from these records,
+never from values typed into a notebook. A record is a JSON object; ``RunRecord`` is its typed
+view: reading checks that every field is there with the expected type and names the file and
+the field that is not. ``RECORD_FORMAT`` numbers the layout: a record of another layout is
+trained again rather than read with fields missing.
 """
 
 from __future__ import annotations
 
-import json
+import dataclasses
 import os
-import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
+from skelrnn.io import read_json, write_json_atomic
 
-__all__ = ["write_text_atomic", "write_record", "read_record"]
+__all__ = ["RECORD_FORMAT", "RUN_TIME_FIELDS", "RunRecord", "write_run_record", "read_run_record"]
 
-
-def _jsonable(obj):
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    return obj
+# Version 3: models describe their front-end and head (ModelConfig.front_end, .head).
+RECORD_FORMAT = 3
+# Fields that measure time: they differ between an interrupted and a straight run.
+RUN_TIME_FIELDS = ("wall_seconds", "seconds", "resumed")
 
 
-def write_text_atomic(path: str | os.PathLike, text: str, encoding: str = "utf-8", fsync: bool = True) -> Path:
-    """Write ``text`` verbatim at ``path`` atomically: readers see the old file or the new one, never half.
+@dataclass(frozen=True)
+class RunRecord:
+    """What one run of ``train.train_run`` produced.
 
-    The file is written next to its destination, flushed (and with ``fsync`` forced to disk),
-    then renamed over it; on any error the temporary file is removed and the old file stays.
-    Data that can be regenerated (the synthetic dataset) skips the fsync, which costs
-    milliseconds per file.
+    The header (``format`` to ``dataset``) says what was trained: it is the run's identity, and a
+    record whose header differs from the requested run's is not reused. ``history`` has one
+    entry per epoch (loss, accuracy, val_accuracy, learning_rate, seconds). Accuracies are
+    fractions in [0, 1]. ``test_score_activity`` is, per class, the share of test sequences on
+    which the class's ReLU score is positive; a class at 0 is dead (``test_dead_scores`` counts
+    them).
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding=encoding, newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            if fsync:
-                os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+
+    format: int
+    model: dict
+    train: dict
+    seed: int
+    profile: str
+    dataset: dict
+    history: list
+    best_epoch: int
+    best_val_accuracy: float
+    test_accuracy: float
+    test_classes_predicted: int
+    test_score_activity: list
+    test_dead_scores: int
+    weights: str
+    epochs: int
+    stopped: str
+    wall_seconds: float
+    resumed: int
+    environment: dict = field(default_factory=dict)
+
+    HEADER = ("format", "model", "train", "seed", "profile", "dataset")
+
+    @property
+    def header(self) -> dict:
+        return {k: getattr(self, k) for k in self.HEADER}
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, obj: dict, source: str = "record") -> RunRecord:
+        """Check ``obj`` against the schema; ``ValueError`` names ``source`` and the field at fault."""
+        kinds = {"int": int, "float": (int, float), "str": str, "dict": dict, "list": list}
+        values = {}
+        for f in dataclasses.fields(cls):
+            if f.name not in obj:
+                if f.default_factory is not dataclasses.MISSING:
+                    continue
+                raise ValueError(f"{source}: field {f.name!r} is missing")
+            value = obj[f.name]
+            kind = kinds[f.type]
+            if not isinstance(value, kind) or (f.type == "int" and isinstance(value, bool)):
+                raise ValueError(f"{source}: field {f.name!r}: expected {f.type}, got {type(value).__name__} {value!r}")
+            values[f.name] = value
+        return cls(**values)
 
 
-def write_record(path: str | os.PathLike, record: dict) -> Path:
-    """Write ``record`` as JSON at ``path`` atomically (``write_text_atomic``)."""
-    text = json.dumps(_jsonable(record), indent=1, sort_keys=True, allow_nan=False)
-    return write_text_atomic(path, text + "\n")
+def write_run_record(path: str | os.PathLike, record: RunRecord) -> Path:
+    """Write ``record`` at ``path`` atomically."""
+    return write_json_atomic(path, record.to_dict())
 
 
-def read_record(path: str | os.PathLike) -> dict:
-    """Read a record written by ``write_record``; a broken file raises ``ValueError`` naming it."""
-    path = Path(path)
-    try:
-        with open(path, encoding="utf-8") as fh:
-            record = json.load(fh)
-    except json.JSONDecodeError as err:
-        raise ValueError(f"{path}: line {err.lineno}: not a valid result record ({err.msg})") from err
-    if not isinstance(record, dict):
-        raise ValueError(f"{path}: expected a JSON object at the top level, got {type(record).__name__}")
-    return record
+def read_run_record(path: str | os.PathLike) -> RunRecord:
+    """Read a record written by ``write_run_record``; ``ValueError`` names the file and what is wrong."""
+    return RunRecord.from_dict(read_json(path), source=str(path))

@@ -1,7 +1,9 @@
 """Papermill orchestration: execute the chapters with a profile, then build the book.
 
-The notebooks in ``notebooks/`` are stored without outputs. ``build_book`` stages a copy of the
-book sources in ``_build/<profile>/src``, executes every chapter there with papermill (the only
+Each chapter is one MyST Markdown notebook, ``notebooks/NN_name.md`` (jupytext's ``myst``
+format): the single source, readable as text and openable in Jupyter through jupytext.
+``build_book`` stages a copy of the book sources in ``<output>/_build/src``, converts every
+chapter to ``.ipynb`` there (``chapter_notebook``), executes it with papermill (the only
 execution: the Jupyter Book configuration says ``execute_notebooks: "off"``), copies
 ``plotly.min.js`` into the site's ``_static`` and runs ``jupyter-book build`` with warnings as
 errors. A cell that raises stops papermill, and with it the build.
@@ -18,7 +20,15 @@ from pathlib import Path
 
 from skelrnn.profiles import PROFILES
 
-__all__ = ["chapter_notebooks", "execute_chapter", "parameterize_chapters", "stage_book", "build_book", "BookError"]
+__all__ = [
+    "chapter_sources",
+    "chapter_notebook",
+    "execute_chapter",
+    "write_notebooks",
+    "stage_book",
+    "build_book",
+    "BookError",
+]
 
 # Files and folders of the repository that make up the book's sources.
 BOOK_FILES = ("_config.yml", "_toc.yml", "book")
@@ -29,12 +39,32 @@ class BookError(RuntimeError):
     """A chapter failed to execute or the book failed to build."""
 
 
-def chapter_notebooks(root: Path) -> list[Path]:
-    """The chapter notebooks of the repository at ``root``, in their numbered order."""
-    notebooks = sorted((Path(root) / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-    if not notebooks:
-        raise BookError(f"{root}/notebooks: no chapter notebooks (expected files named NN_name.ipynb)")
-    return notebooks
+def chapter_sources(root: Path) -> list[Path]:
+    """The chapter sources of the repository at ``root`` (``notebooks/NN_name.md``), in their numbered order."""
+    sources = sorted((Path(root) / "notebooks").glob("[0-9][0-9]_*.md"))
+    if not sources:
+        raise BookError(f"{root}/notebooks: no chapters (expected MyST notebooks named NN_name.md)")
+    return sources
+
+
+def chapter_notebook(src: Path):
+    """The chapter ``src`` (a MyST Markdown notebook) as an ``nbformat`` notebook, without outputs.
+
+    A source that jupytext does not read as a notebook (no ``jupytext`` / ``kernelspec`` front
+    matter) or that has no cell tagged ``parameters`` is refused with ``BookError``.
+    """
+    import jupytext
+
+    text = Path(src).read_text(encoding="utf-8")
+    if not text.startswith("---\n") or "kernelspec:" not in text.split("\n---", 1)[0]:
+        raise BookError(f"{src}: line 1: expected jupytext front matter with a kernelspec (a MyST notebook)")
+    nb = jupytext.reads(text, fmt="md:myst")
+    if not any("parameters" in c.metadata.get("tags", []) for c in nb.cells if c.cell_type == "code"):
+        raise BookError(f"{src}: no code cell tagged 'parameters' (papermill injects the profile after it)")
+    for k, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{k:03d}"  # stable ids: the same source gives the same notebook
+    nb.metadata.setdefault("language_info", {"name": "python"})  # papermill needs the language
+    return nb
 
 
 def _check_profile(profile: str) -> None:
@@ -81,23 +111,19 @@ def execute_chapter(src: Path, dst: Path, profile: str, results_dir: Path, cwd: 
     return time.perf_counter() - start
 
 
-def parameterize_chapters(root: Path, profile: str, out_dir: Path, results_dir: Path) -> list[Path]:
-    """Write copies of the chapters with the ``profile`` parameters injected, without executing them.
+def write_notebooks(root: Path, out_dir: Path) -> list[Path]:
+    """Write every chapter of ``root`` as ``out_dir/NN_name.ipynb`` (unexecuted); returns the paths.
 
-    Used by the notebook tests: nbval then executes these copies with the smoke profile.
+    The book stages chapters this way; ``make test`` lints these copies' code cells with ruff.
     """
     import nbformat
-    from papermill.iorw import load_notebook_node
-    from papermill.parameterize import parameterize_notebook
 
-    _check_profile(profile)
+    out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for src in chapter_notebooks(root):
-        nb = load_notebook_node(str(src))  # papermill's loader fills in the metadata it relies on
-        nb = parameterize_notebook(nb, {"profile": profile, "results_dir": str(results_dir)})
-        dst = out_dir / src.name
-        nbformat.write(nb, dst)
+    for src in chapter_sources(root):
+        dst = out_dir / f"{src.stem}.ipynb"
+        nbformat.write(chapter_notebook(src), dst)
         written.append(dst)
     return written
 
@@ -120,10 +146,10 @@ def stage_book(root: Path, profile: str, stage: Path, results_dir: Path, log=pri
 
     shutil.copy2(plotly_js_path(), static / "plotly.min.js")
     times = {}
-    for src in chapter_notebooks(root):
-        log(f"[skelrnn] executing {src.name} (profile {profile})", flush=True)
-        times[src.name] = execute_chapter(src, stage / "notebooks" / src.name, profile, results_dir, cwd=root)
-        log(f"[skelrnn] {src.name}: {times[src.name]:.1f} s", flush=True)
+    for nb in write_notebooks(root, stage / "notebooks"):
+        log(f"[skelrnn] executing {nb.name} (profile {profile})", flush=True)
+        times[nb.name] = execute_chapter(nb, nb, profile, results_dir, cwd=root)
+        log(f"[skelrnn] {nb.name}: {times[nb.name]:.1f} s", flush=True)
     return times
 
 
@@ -135,7 +161,7 @@ def build_book(root: Path, profile: str, output: Path, results_dir: Path | None 
     root, output = Path(root).resolve(), Path(output).resolve()
     results_dir = Path(results_dir or root / "results").resolve()
     toc = (root / "_toc.yml").read_text()
-    missing = [nb.stem for nb in chapter_notebooks(root) if f"notebooks/{nb.stem}" not in toc]
+    missing = [src.stem for src in chapter_sources(root) if f"notebooks/{src.stem}" not in toc]
     if missing:  # only_build_toc_files would drop them from the site without a word
         raise BookError(f"{root / '_toc.yml'}: chapters not in the table of contents: {', '.join(missing)}")
     stage = output / "_build" / "src"

@@ -1029,10 +1029,10 @@ def _write_batch(out_dir: str, config: SyntheticConfig, groups: list[list[ntu.Sa
 
 
 def _manifest_matches(out_dir: Path, config: SyntheticConfig, names: list[str]) -> bool:
-    from skelrnn.results import read_record
+    from skelrnn.io import read_json
 
     try:
-        record = read_record(out_dir / MANIFEST)
+        record = read_json(out_dir / MANIFEST)
     except (OSError, ValueError):
         return False
     return (
@@ -1056,7 +1056,7 @@ def generate(
 
     Workers come from ``parallel.process_pool`` (forked on Linux).
     """
-    from skelrnn.results import read_record, write_record
+    from skelrnn.io import read_json, write_json_atomic
 
     config = SyntheticConfig() if config is None else config
     if not isinstance(config, SyntheticConfig):
@@ -1074,7 +1074,7 @@ def generate(
     out_dir.mkdir(parents=True, exist_ok=True)
     manifest = out_dir / MANIFEST
     try:
-        old_files = read_record(manifest).get("files", [])
+        old_files = read_json(manifest).get("files", [])
     except (OSError, ValueError):
         old_files = []
     manifest.unlink(missing_ok=True)
@@ -1097,5 +1097,5 @@ def generate(
         batches = [group_list[i::n_batches] for i in range(n_batches)]
         with process_pool(workers) as pool:
             list(pool.map(_write_batch, [str(out_dir)] * n_batches, [config] * n_batches, batches))
-    write_record(manifest, {"version": VERSION, "config": config.to_dict(), "files": [p.name for p in paths]})
+    write_json_atomic(manifest, {"version": VERSION, "config": config.to_dict(), "files": [p.name for p in paths]})
     return paths

@@ -2,36 +2,37 @@
 checkpoints, resume, and one result record per run.
 
 Defined for the baselines and regularization chapters. ``train_run`` trains one model on
-sequences served by ``dataset.SequenceBatches`` and writes, at ``record_path``, a record with the
-configuration, seed, profile, dataset identity, per-epoch history, best validation accuracy, the
-test accuracy of the chosen weights, how many classes they predict and, per class, on how many test
-sequences its score is positive (dead scores), wall time and the software and device that produced it.
+sequences served by ``dataset.SequenceBatches`` and writes a ``results.RunRecord``. Its parts
+each own one thing: ``PlateauSchedule`` the early-stopping and learning-rate rule,
+``checkpoints.CheckpointStore`` the saving and resuming, ``evaluate`` the accuracy and the
+score counts, ``results`` the record.
 
-Resuming: after every epoch the model (weights and optimizer state) and the engine's state are
-saved in ``run_dir``; the epoch's checkpoint file is new, the state file that points to it is
-replaced atomically, then the older checkpoint is removed, so a kill at any moment leaves a
-consistent pair. Running the same call again continues from there, and because batches depend
-only on (seed, epoch) the finished record equals that of an uninterrupted run, timings aside.
+Resuming: because batches depend only on (seed, epoch) and the random generators' states are
+saved with each checkpoint, a run killed and started again ends with the record of an
+uninterrupted run, timings aside (tested).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
-import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["TrainConfig", "dataset_identity", "train_run", "RUN_TIME_FIELDS", "RECORD_FORMAT"]
+from skelrnn.dataset import dataset_identity
+from skelrnn.results import RECORD_FORMAT, RUN_TIME_FIELDS, RunRecord
 
-# Fields of a record that measure time: they differ between an interrupted and a straight run.
-RUN_TIME_FIELDS = ("wall_seconds", "seconds", "resumed")
-# The layout of a run's record; a record of an older layout lacks fields and is trained again.
-RECORD_FORMAT = 2
+__all__ = [
+    "TrainConfig",
+    "PlateauSchedule",
+    "dataset_identity",
+    "evaluate",
+    "train_run",
+    "RUN_TIME_FIELDS",
+    "RECORD_FORMAT",
+]
 
 
 @dataclass(frozen=True)
@@ -80,70 +81,98 @@ class TrainConfig:
         return asdict(self)
 
 
-def dataset_identity(name: str, splits: dict) -> dict:
-    """Name, sizes and a content hash (SHA-256 of every feature array and label) of the training data."""
-    digest = hashlib.sha256()
-    sizes = {}
-    for part in sorted(splits):
-        features, labels = splits[part]
-        sizes[part] = len(labels)
-        digest.update(part.encode())
-        digest.update(np.asarray(labels, dtype=np.int64).tobytes())
-        for f in features:
-            f = np.ascontiguousarray(f, dtype=np.float32)
-            digest.update(np.array(f.shape, dtype=np.int64).tobytes())
-            digest.update(f.tobytes())
-    return {"name": name, "sha256": digest.hexdigest(), "sizes": sizes}
+class PlateauSchedule:
+    """Early stopping with learning-rate decay (thesis 3.2), as a state that sees one evaluation at a time.
+
+    After each evaluation: a validation accuracy above the best so far is the new best; otherwise
+    the wait grows, and after ``patience`` evaluations without a new best the rate is multiplied
+    by ``lr_decay`` and the wait starts again. The run stops when the rate would go below
+    ``min_learning_rate``, or after ``max_evaluations``. Without ``early_stopping`` only the
+    second rule applies. ``state`` is a plain dict, saved with the checkpoints.
+    """
+
+    def __init__(self, cfg: TrainConfig, state: dict | None = None):
+        self.cfg = cfg
+        self.state = state or {
+            "learning_rate": cfg.learning_rate,
+            "best": {"epoch": 0, "val_accuracy": -1.0},
+            "wait": 0,
+            "stopped": None,
+        }
+
+    @property
+    def learning_rate(self) -> float:
+        return self.state["learning_rate"]
+
+    @property
+    def stopped(self) -> str | None:
+        return self.state["stopped"]
+
+    def update(self, step: int, val_accuracy: float) -> bool:
+        """Take the evaluation after epoch ``step``; returns whether it is a new best."""
+        s, cfg = self.state, self.cfg
+        improved = val_accuracy > s["best"]["val_accuracy"]
+        if improved:
+            s["best"] = {"epoch": step, "val_accuracy": val_accuracy}
+            s["wait"] = 0
+        else:
+            s["wait"] += 1
+        if cfg.early_stopping and s["wait"] >= cfg.patience:
+            s["learning_rate"] *= cfg.lr_decay
+            s["wait"] = 0
+            if s["learning_rate"] < cfg.min_learning_rate * (1 - 1e-9):
+                s["stopped"] = "minimum learning rate reached"
+        if step >= cfg.max_epochs and s["stopped"] is None:
+            s["stopped"] = "maximum epochs reached"
+        return improved
 
 
 def _compile(model, cfg: TrainConfig) -> None:
     import keras
 
+    # TensorFlow: a traced graph without XLA, which would compile again for every padded length
+    # that bucketing produces. JAX: without jit every operation runs (and compiles) on its own, 40x
+    # slower; jit compiles once per padded length. torch: eager, as Keras runs it by default.
+    jit = keras.backend.backend() == "jax"
     model.compile(
         optimizer=keras.optimizers.Adam(
             cfg.learning_rate, beta_1=cfg.beta_1, beta_2=cfg.beta_2, epsilon=cfg.epsilon, global_clipnorm=cfg.clipnorm
         ),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
-        # No XLA: it compiles again for every padded length that bucketing produces.
-        jit_compile=False,
+        jit_compile=jit,
     )
 
 
-def _evaluate(model, features, labels, cfg: TrainConfig, scores: bool = False) -> dict:
-    """Accuracy on ``(features, labels)`` and how many distinct classes the model predicts there;
-    with ``scores``, also ``score_activity``: for each class, the share of the sequences on which
-    its ReLU score (thesis fig. 11) is positive, ``(n_classes,)``.
+def evaluate(scoring_model, features, labels, batch_size: int, pad_multiple: int) -> dict:
+    """Accuracy on ``(features, labels)``, how many distinct classes are predicted there, and
+    ``score_activity``: for each class, the share of the sequences on which its ReLU score
+    (thesis fig. 11) is positive, ``(n_classes,)``.
 
+    ``scoring_model`` is ``models.scoring_model(model)``: inputs to ``[scores, probabilities]``.
     A class whose score is 0 on every sequence is *dead*: the ReLU passes no gradient, so the unit
     cannot recover and the class is never predicted. The counts tell such a run from a weak one.
     """
-    import keras
-
     from skelrnn.dataset import SequenceBatches
 
     batches = SequenceBatches(
-        features, labels, batch_size=cfg.batch_size, bucketing=True, shuffle=False, multiple=cfg.pad_multiple
+        features, labels, batch_size=batch_size, bucketing=True, shuffle=False, multiple=pad_multiple
     )
-    # The scores and the probabilities in one pass: a second output on the same layers.
-    net = keras.Model(model.inputs, [model.get_layer("fc").output, model.output]) if scores else None
     correct, predicted, positive = 0, set(), 0
     for k in range(len(batches)):
         x, y = batches[k]
-        if len(y) < cfg.batch_size:  # pad the short batch: one traced shape, padding rows ignored
-            x = np.concatenate([x, np.zeros((cfg.batch_size - len(y), *x.shape[1:]), x.dtype)])
-        if scores:
-            s, p = (np.asarray(a)[: len(y)] for a in net.predict_on_batch(x))
-            positive = positive + (s > 0).sum(axis=0)
-        else:
-            p = model.predict_on_batch(x)[: len(y)]
-        guess = np.argmax(p, axis=1)
+        if len(y) < batch_size:  # pad the short batch: one traced shape, padding rows ignored
+            x = np.concatenate([x, np.zeros((batch_size - len(y), *x.shape[1:]), x.dtype)])
+        scores, probabilities = (np.asarray(a)[: len(y)] for a in scoring_model.predict_on_batch(x))
+        positive = positive + (scores > 0).sum(axis=0)
+        guess = np.argmax(probabilities, axis=1)
         correct += int(np.sum(guess == y))
         predicted.update(guess.tolist())
-    out = {"accuracy": correct / len(labels), "classes_predicted": len(predicted)}
-    if scores:
-        out["score_activity"] = (positive / len(labels)).tolist()
-    return out
+    return {
+        "accuracy": correct / len(labels),
+        "classes_predicted": len(predicted),
+        "score_activity": (positive / len(labels)).tolist(),
+    }
 
 
 def _train_epoch(model, batches) -> tuple[float, float]:
@@ -164,29 +193,23 @@ def _train_epoch(model, batches) -> tuple[float, float]:
     return loss_sum / total, correct / total
 
 
-def _random_states(model) -> list[list[int]]:
-    """The states of the model's random generators (dropout masks), which ``.keras`` files do not keep."""
-    import keras
-
-    return [
-        np.asarray(keras.ops.convert_to_numpy(v)).tolist()
-        for v in model.non_trainable_variables
-        if "seed_generator" in v.path
-    ]
-
-
-def _set_random_states(model, states: list[list[int]]) -> None:
-    variables = [v for v in model.non_trainable_variables if "seed_generator" in v.path]
-    if len(variables) != len(states):
-        raise ValueError(f"checkpoint: {len(states)} random states saved for {len(variables)} generators")
-    for v, value in zip(variables, states, strict=True):
-        v.assign(np.asarray(value, dtype=v.dtype))
-
-
 def progress_bar(done: int, total: int, width: int = 20) -> str:
-    """A text bar ``[####......]`` for ``done`` of ``total`` (epochs here, runs in ``experiments``)."""
+    """A text bar ``[####......]`` for ``done`` of ``total`` (epochs here, runs in ``sweep``)."""
     filled = round(width * done / total)
     return "[" + "#" * filled + "." * (width - filled) + "]"
+
+
+def _reusable(record_path: Path, header: dict) -> RunRecord | None:
+    """The finished record at ``record_path`` if it is one of this very run, else None."""
+    from skelrnn.results import read_run_record
+
+    if not record_path.is_file():
+        return None
+    try:
+        record = read_run_record(record_path)
+    except ValueError:  # another layout or a damaged file: train again and replace it
+        return None
+    return record if record.header == header else None
 
 
 def train_run(
@@ -200,7 +223,7 @@ def train_run(
     dataset_name: str = "",
     log=print,
     checkpoint_seconds: float = 60.0,
-) -> dict:
+) -> RunRecord:
     """Train one model and write its result record; resume if ``run_dir`` holds a checkpoint.
 
     A checkpoint is written after an epoch when ``checkpoint_seconds`` of training have passed
@@ -210,140 +233,96 @@ def train_run(
     ``(T_i, D)`` float arrays and ``(N,)`` int class indices. Returns the record. If the record
     already exists with the same configuration, seed and data, it is returned without training.
     """
-    import keras
-
     from skelrnn import models
     from skelrnn.backend import describe, ignore_retracing_warnings, scalar_writer, set_seed
+    from skelrnn.checkpoints import CheckpointStore
     from skelrnn.dataset import SequenceBatches
-    from skelrnn.results import read_record, write_record
+    from skelrnn.results import write_run_record
 
     for part in ("train", "validation", "test"):
         if part not in splits:
             raise KeyError(f"splits: missing {part!r} (expected train, validation and test)")
-    cfg = train_config
-    run_dir, record_path = Path(run_dir), Path(record_path)
-    identity = dataset_identity(dataset_name, splits)
+    cfg, run_dir, record_path = train_config, Path(run_dir), Path(record_path)
     header = {
         "format": RECORD_FORMAT,
         "model": model_config.to_dict(),
         "train": cfg.to_dict(),
         "seed": int(seed),
         "profile": profile,
-        "dataset": identity,
+        "dataset": dataset_identity(dataset_name, splits),
     }
-    if record_path.is_file():
-        record = read_record(record_path)
-        if {k: record.get(k) for k in header} == header:
-            return record
-    state_path = run_dir / "state.json"
-    state = json.loads(state_path.read_text()) if state_path.is_file() else None
-    if state is not None and state.get("header") != header:
-        state = None  # a checkpoint of another run: start afresh
+    if (record := _reusable(record_path, header)) is not None:
+        return record
 
     set_seed(seed)
     ignore_retracing_warnings()
-    train_x, train_y = splits["train"]
-    batches = SequenceBatches(
-        train_x, train_y, batch_size=cfg.batch_size, bucketing=cfg.bucketing, seed=seed, multiple=cfg.pad_multiple,
-        drop_remainder=True,
-    )  # fmt: skip
-    if state is None:
+    store = CheckpointStore(run_dir, header)
+    resumed = store.load()
+    if resumed is None:
         model = models.build_model(model_config)
         _compile(model, cfg)
-        state = {
-            "header": header,
-            "epoch": 0,
-            "history": [],
-            "learning_rate": cfg.learning_rate,
-            "best": {"epoch": 0, "val_accuracy": -1.0},
-            "wait": 0,
-            "stopped": None,
-            "checkpoint": None,
-            "seconds": 0.0,
-            "resumed": 0,
-        }
+        state = {"epoch": 0, "history": [], "schedule": None, "checkpoint": None, "seconds": 0.0, "resumed": 0}
     else:
-        model = keras.saving.load_model(run_dir / state["checkpoint"])
-        _set_random_states(model, state["random_states"])
+        model, state = resumed
         state["resumed"] += 1
         log(f"resuming from epoch {state['epoch']} ({run_dir / state['checkpoint']})")
+    schedule = PlateauSchedule(cfg, state["schedule"])
+    state["schedule"] = schedule.state
+    scoring = models.scoring_model(model)  # built once: validation and test share its traced step
+    batches = SequenceBatches(
+        *splits["train"], batch_size=cfg.batch_size, bucketing=cfg.bucketing, seed=seed, multiple=cfg.pad_multiple,
+        drop_remainder=True,
+    )  # fmt: skip
     writer = scalar_writer(run_dir / "tensorboard")
     since_checkpoint = 0.0
 
-    while state["stopped"] is None:
-        epoch = state["epoch"]
+    while schedule.stopped is None:
         start = time.perf_counter()
-        model.optimizer.learning_rate.assign(state["learning_rate"])
-        batches.set_epoch(epoch)
+        model.optimizer.learning_rate.assign(schedule.learning_rate)
+        batches.set_epoch(state["epoch"])
         loss, accuracy = _train_epoch(model, batches)
-        val_acc = _evaluate(model, *splits["validation"], cfg)["accuracy"]
+        val_acc = evaluate(scoring, *splits["validation"], cfg.batch_size, cfg.pad_multiple)["accuracy"]
         seconds = time.perf_counter() - start
-        entry = {
-            "epoch": epoch + 1,
-            "loss": loss,
-            "accuracy": accuracy,
-            "val_accuracy": val_acc,
-            "learning_rate": state["learning_rate"],
-            "seconds": round(seconds, 3),
-        }
+        state["epoch"] += 1
+        entry = {"epoch": state["epoch"], "loss": loss, "accuracy": accuracy, "val_accuracy": val_acc,
+                 "learning_rate": schedule.learning_rate, "seconds": round(seconds, 3)}  # fmt: skip
         if not all(math.isfinite(entry[k]) for k in ("loss", "accuracy")):
-            raise FloatingPointError(f"{run_dir}: epoch {epoch + 1} ended with a non-finite loss ({entry['loss']})")
+            raise FloatingPointError(f"{run_dir}: epoch {state['epoch']} ended with a non-finite loss ({loss})")
         state["history"].append(entry)
-        state["epoch"] = epoch + 1
         state["seconds"] += seconds
-        improved = val_acc > state["best"]["val_accuracy"]
+        improved = schedule.update(state["epoch"], val_acc)
         if improved:
-            state["best"] = {"epoch": epoch + 1, "val_accuracy": val_acc}
-            state["wait"] = 0
-            model.save_weights(run_dir / ".best.weights.h5")
-            os.replace(run_dir / ".best.weights.h5", run_dir / "best.weights.h5")
-        else:
-            state["wait"] += 1
-        if cfg.early_stopping and state["wait"] >= cfg.patience:
-            state["learning_rate"] *= cfg.lr_decay
-            state["wait"] = 0
-            if state["learning_rate"] < cfg.min_learning_rate * (1 - 1e-9):
-                state["stopped"] = "minimum learning rate reached"
-        if state["epoch"] >= cfg.max_epochs and state["stopped"] is None:
-            state["stopped"] = "maximum epochs reached"
-        if writer is not None:
-            writer(epoch + 1, {k: entry[k] for k in ("loss", "accuracy", "val_accuracy", "learning_rate")})
+            store.save_best(model)
+        writer(state["epoch"], {k: entry[k] for k in ("loss", "accuracy", "val_accuracy", "learning_rate")})
         log(
             f"{progress_bar(state['epoch'], cfg.max_epochs)} epoch {state['epoch']:>3}/{cfg.max_epochs}  "
-            f"loss {entry['loss']:.3f}  train {entry['accuracy']:.3f}  val {val_acc:.3f}  "
+            f"loss {loss:.3f}  train {accuracy:.3f}  val {val_acc:.3f}  "
             f"lr {entry['learning_rate']:.0e}{'  *' if improved else ''}"
         )
         since_checkpoint += seconds
-        if since_checkpoint < checkpoint_seconds and state["stopped"] is None:
-            continue
-        since_checkpoint = 0.0
-        # The new checkpoint first, then the state that names it, then the old one goes.
-        name = f"checkpoint-{state['epoch']:04d}.keras"
-        model.save(run_dir / name)
-        old, state["checkpoint"] = state["checkpoint"], name
-        state["random_states"] = _random_states(model)
-        write_record(state_path, state)
-        if old and old != name:
-            (run_dir / old).unlink(missing_ok=True)
+        if since_checkpoint >= checkpoint_seconds or schedule.stopped is not None:
+            store.save(model, state)
+            since_checkpoint = 0.0
+    writer.close()
 
     if cfg.early_stopping:
-        model.load_weights(run_dir / "best.weights.h5")
-    test = _evaluate(model, *splits["test"], cfg, scores=True)
-    record = {
+        store.load_best(model)
+    test = evaluate(scoring, *splits["test"], cfg.batch_size, cfg.pad_multiple)
+    record = RunRecord(
         **header,
-        "history": state["history"],
-        "best_epoch": state["best"]["epoch"],
-        "best_val_accuracy": state["best"]["val_accuracy"],
-        "test_accuracy": test["accuracy"],
-        "test_classes_predicted": test["classes_predicted"],
-        "test_score_activity": test["score_activity"],  # per class: share of test sequences scored > 0
-        "test_dead_scores": sum(a == 0 for a in test["score_activity"]),  # classes never scored > 0
-        "weights": "best validation epoch" if cfg.early_stopping else "last epoch",
-        "epochs": state["epoch"],
-        "stopped": state["stopped"],
-        "wall_seconds": round(state["seconds"], 3),
-        "resumed": state["resumed"],
-        "environment": describe(),
-    }
-    write_record(record_path, record)
+        history=state["history"],
+        best_epoch=schedule.state["best"]["epoch"],
+        best_val_accuracy=schedule.state["best"]["val_accuracy"],
+        test_accuracy=test["accuracy"],
+        test_classes_predicted=test["classes_predicted"],
+        test_score_activity=test["score_activity"],
+        test_dead_scores=sum(a == 0 for a in test["score_activity"]),
+        weights="best validation epoch" if cfg.early_stopping else "last epoch",
+        epochs=state["epoch"],
+        stopped=schedule.stopped,
+        wall_seconds=round(state["seconds"], 3),
+        resumed=state["resumed"],
+        environment=describe(),
+    )
+    write_run_record(record_path, record)
     return record

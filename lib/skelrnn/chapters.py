@@ -1,0 +1,66 @@
+"""Chapter set-up: the one place where a profile's values become plain arguments.
+
+Defined for the training chapters (03 on). The engine (``train``), the runner (``sweep``) and
+the data layer (``dataset``) take explicit arguments and never read ``profiles``; a chapter
+builds a ``TrainingChapter`` in its first code cell and everything below reads from it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = ["TrainingChapter"]
+
+
+class TrainingChapter:
+    """What the training chapters set up alike: the profile's values ``P``, the data and its
+    cross-subject splits, the folders of records and checkpoints, an executor, and a runner for
+    table cells.
+
+    ``records`` (``results_dir/<profile>/training``) is shared by every training chapter, so a
+    run that appears in several (the improved baseline) is trained once.
+    """
+
+    def __init__(self, chapter: str, profile: str, seed: int, results_dir, data_dir=None, runs_dir="_build/runs"):
+        from skelrnn import dataset, profiles, sweep
+
+        self.P = P = profiles.get(chapter, profile)
+        self.full_profile = profiles.get(chapter, "full")  # for the chapters' cost arithmetic
+        self.profile, self.data_dir = profile, data_dir
+        self.records = Path(results_dir) / profile / "training"
+        self.runs = Path(runs_dir) / profile
+        self.seeds = [seed + s for s in P.seeds]
+        self.baseline_seeds = [seed + s for s in P.baseline_seeds]
+        self.data = dataset.load_or_generate(data_dir, P.synthetic)
+        self.splits = dataset.prepare_splits(
+            self.data, "cross_subject", max_train=P.max_train, max_eval=P.max_eval, frame_step=P.frame_step,
+            seed=P.data_seed,
+        )  # fmt: skip
+        self.n_classes = len(self.data.actions)
+        self.executor = sweep.LocalProcesses(P.workers) if P.workers > 1 else sweep.InProcess()
+
+    def header(self) -> str:
+        """Two lines for the top of a chapter: library version, profile and seeds, then the environment."""
+        import skelrnn
+        from skelrnn.backend import describe
+
+        return (
+            f"skelrnn {skelrnn.__version__}, profile: {self.profile}, seeds {self.seeds} "
+            f"(improved baseline {self.baseline_seeds})\n" + ", ".join(f"{k} {v}" for k, v in describe().items())
+        )
+
+    def run(self, cells, seeds=None, log=print) -> list:
+        """Train the cells that have no record yet; ``[(cell, seed, RunRecord)]`` for every cell and seed."""
+        from skelrnn import sweep
+
+        return sweep.run_cells(
+            cells, self.seeds if seeds is None else seeds, self.splits, baseline_model=self.P.baseline_model,
+            train_settings=self.P.train, n_classes=self.n_classes, results_dir=self.records, runs_dir=self.runs,
+            profile=self.profile, dataset_name=self.P.dataset_name, executor=self.executor, log=log,
+        )  # fmt: skip
+
+    def baseline(self, log=print) -> list:
+        """The improved baseline trained with every baseline seed (its spread is the chapters' yardstick)."""
+        from skelrnn.tables import improved_baseline_cell
+
+        return self.run([improved_baseline_cell()], self.baseline_seeds, log=log)

@@ -1,0 +1,160 @@
+"""Result records back to tables: thesis beside measured, seed spreads, claims, dead scores.
+
+Defined for the training chapters (03 on). The runs come from ``sweep.run_cells`` as
+``[(cell, seed, RunRecord)]``; everything here is computed from those records and the cells'
+thesis values (``tables``), never typed in. Figures are in ``plots``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "table_frame",
+    "display_table",
+    "dead_score_cells",
+    "baseline_spread",
+    "compare_claims",
+    "claims_summary",
+    "seconds_per_step",
+    "full_profile_estimate",
+]
+
+
+def table_frame(runs):
+    """A pandas table of ``sweep.run_cells`` results: one row per cell with the thesis's value as
+    printed and as a number, the mean, min and max test accuracy over seeds (%), the number of
+    seeds, the fewest classes a seed's network predicts on the test set, the most class scores a
+    seed's network has dead (0 on every test sequence, see ``train.evaluate``), the mean epochs
+    and the seconds of training."""
+    import pandas as pd
+
+    rows, cells = {}, {}
+    for cell, _seed, record in runs:
+        key = (cell.table, cell.row, cell.column)
+        cells[key] = cell
+        rows.setdefault(key, []).append(record)
+    table = []
+    for key, records in rows.items():
+        cell = cells[key]
+        acc = 100 * np.array([r.test_accuracy for r in records])
+        table.append(
+            {
+                "row": cell.row,
+                "column": cell.column,
+                "thesis": cell.thesis,
+                "thesis (%)": cell.thesis_value,
+                "measured (%)": acc.mean(),
+                "min": acc.min(),
+                "max": acc.max(),
+                "seeds": len(acc),
+                "classes predicted": min(r.test_classes_predicted for r in records),
+                "dead scores": max(r.test_dead_scores for r in records),
+                "epochs": float(np.mean([r.epochs for r in records])),
+                "seconds": float(np.sum([r.wall_seconds for r in records])),
+            }
+        )
+    return pd.DataFrame(table)
+
+
+def display_table(frame):
+    """``table_frame`` as the thesis lays it out: rows by columns, each entry "thesis / measured", the
+    thesis's value exactly as it prints it, then the seeds' range when there are several, and "‡"
+    when a seed's network has dead class scores."""
+    columns = ("thesis", "measured (%)", "min", "max", "seeds", "dead scores")
+    entries = frame.assign(
+        entry=[
+            f"{t} / {m:.1f}" + (f" [{lo:.1f}, {hi:.1f}]" if n > 1 else "") + (" ‡" if dead else "")
+            for t, m, lo, hi, n, dead in zip(*(frame[c] for c in columns), strict=True)
+        ]
+    )
+    table = entries.pivot(index="row", columns="column", values="entry")
+    table = table.loc[list(dict.fromkeys(frame["row"])), list(dict.fromkeys(frame["column"]))]
+    table.columns.name, table.index.name = "thesis / measured (%)", None
+    return table
+
+
+def dead_score_cells(*frames) -> str:
+    """One line for a chapter's discussion: how many cells of the ``table_frame`` tables ``frames``
+    have a seed with dead class scores (the cells marked "‡"), and which."""
+    import pandas as pd
+
+    both = pd.concat(frames)
+    dead = [f"{r}, {c}" for r, c, n in zip(both["row"], both["column"], both["dead scores"], strict=True) if n > 0]
+    return f"{len(dead)} of the {len(both)} cells have dead class scores (‡): {'; '.join(dead) or 'none'}."
+
+
+def baseline_spread(runs) -> dict:
+    """Mean, min, max, range and standard deviation (%) of the improved baseline's test accuracy over its seeds."""
+    acc = 100 * np.array([record.test_accuracy for _cell, _seed, record in runs])
+    return {
+        "mean": float(acc.mean()),
+        "min": float(acc.min()),
+        "max": float(acc.max()),
+        "std": float(acc.std(ddof=1)) if len(acc) > 1 else float("nan"),
+        "range": float(acc.max() - acc.min()),
+        "seeds": len(acc),
+    }
+
+
+def compare_claims(frame, claims, spread: dict):
+    """For each thesis claim ``(text, (row, column), (row, column))`` "a beats b": the thesis's and the
+    measured difference a - b (points), and whether the measured difference is larger than the
+    seed-to-seed range of the improved baseline (a difference inside it could be noise)."""
+    import pandas as pd
+
+    lookup = {(r, c): (t, m) for r, c, t, m in zip(frame["row"], frame["column"], frame["thesis (%)"],
+                                                   frame["measured (%)"], strict=True)}  # fmt: skip
+    rows = []
+    for text, a, b in claims:
+        (ta, ma), (tb, mb) = lookup[a], lookup[b]
+        measured = ma - mb
+        rows.append(
+            {
+                "claim": text,
+                "thesis difference": round(ta - tb, 2),
+                "measured difference": measured,
+                "same sign": bool(np.sign(measured) == np.sign(ta - tb)),
+                "beyond seed range": bool(abs(measured) > spread["range"]),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def claims_summary(claims) -> str:
+    """One sentence from ``compare_claims`` tables: how many claims point the same way, and how many
+    of those by more than the seed range."""
+    import pandas as pd
+
+    both = pd.concat(list(claims))
+    agree = both["same sign"]
+    return (
+        f"Of {len(both)} claims of the thesis, {int(agree.sum())} point the same way here, "
+        f"{int((agree & both['beyond seed range']).sum())} of them by more than the seed range"
+    )
+
+
+def seconds_per_step(runs, train_steps: int) -> dict:
+    """Measured training cost per time step of one sequence (seconds), per cell: the mean epoch time
+    of its records (training and the validation pass) over ``train_steps``, the real time steps of
+    the training split that those runs read in an epoch. Keyed by ``(row, column)``."""
+    cost = {}
+    for cell, _seed, record in runs:
+        epoch = np.mean([h["seconds"] for h in record.history])
+        cost.setdefault((cell.row, cell.column), []).append(epoch / train_steps)
+    return {key: float(np.mean(v)) for key, v in cost.items()}
+
+
+def full_profile_estimate(step_seconds: float, steps_per_epoch: int, epochs: int, runs: int) -> dict:
+    """The arithmetic of a cost estimate: ``step_seconds`` (measured, ``seconds_per_step``) x
+    ``steps_per_epoch`` x ``epochs`` x ``runs``, in hours. An estimate for the same machine and
+    backend; batch size, padding and the device change the real figure."""
+    per_run = step_seconds * steps_per_epoch * epochs
+    return {
+        "seconds per sequence step (measured)": step_seconds,
+        "steps per epoch": int(steps_per_epoch),
+        "epochs": int(epochs),
+        "hours per run": per_run / 3600,
+        "runs": int(runs),
+        "hours in all": per_run * runs / 3600,
+    }

@@ -1,0 +1,239 @@
+"""From table cells x seeds to training runs, and executors that run them.
+
+Defined for the training chapters (03 on). ``plan_runs`` turns each (cell, seed) into a ``Job``
+named by a hash of everything that determines it (model, training settings, seed, data), so a
+run shared by two tables (the improved baseline is in all four of chapters 03-04) is trained
+once, and a chapter run again only trains what has no record. ``run_cells`` plans, hands the
+missing jobs to an executor and reads the records back.
+
+An executor has one method, ``run(jobs, splits)``, which trains every job and yields each job's
+record path, in the order of ``jobs``. ``InProcess`` trains them one after the other;
+``LocalProcesses`` shares them among worker processes, which receive the prepared splits once,
+through one uncompressed ``.npz`` file, rather than re-deriving them. Another executor (Ray, a
+cluster queue) only needs the same method.
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["Job", "plan_runs", "train_job", "InProcess", "LocalProcesses", "run_cells", "relative_cost", "run_key"]
+
+
+@dataclass(frozen=True)
+class Job:
+    """One training run: ``ModelConfig`` and ``TrainConfig`` fields, seed, and where its record and
+    checkpoints go."""
+
+    model: dict
+    train: dict
+    seed: int
+    record: str
+    run_dir: str
+    profile: str
+    dataset_name: str
+
+
+def run_key(model: dict, train: dict, seed: int, dataset_sha: str) -> str:
+    """A short name for a run: a hash of its model and training settings, seed and data."""
+    text = json.dumps([model, train, int(seed), dataset_sha], sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def plan_runs(
+    cells, seeds, splits, *, baseline_model: dict, train_settings: dict, n_classes: int, results_dir, runs_dir,
+    profile: str, dataset_name: str,
+) -> tuple[list[tuple], dict[str, Job]]:  # fmt: skip
+    """``[(cell, seed, record path)]`` for every cell and seed, and the jobs of the runs without a
+    record, by record path (a run shared by several cells appears once)."""
+    from skelrnn import models, train
+    from skelrnn.dataset import dataset_identity
+
+    sha = dataset_identity(dataset_name, splits)["sha256"]
+    n_features = splits["train"][0][0].shape[1]
+    plan, jobs = [], {}
+    for cell in cells:
+        for seed in seeds:
+            model = models.ModelConfig(
+                **{**baseline_model, "n_features": n_features, "n_classes": n_classes, **cell.model}
+            ).to_dict()
+            settings = train.TrainConfig(**{**train_settings, **cell.train}).to_dict()
+            key = run_key(model, settings, seed, sha)
+            path = str(Path(results_dir) / f"{key}.json")
+            plan.append((cell, seed, path))
+            if not Path(path).is_file() and path not in jobs:
+                jobs[path] = Job(model, settings, int(seed), path, str(Path(runs_dir) / key), profile, dataset_name)
+    return plan, jobs
+
+
+def train_job(job: Job, splits: dict) -> str:
+    """Train ``job`` on ``splits`` (``train.train_run``); returns its record path."""
+    from skelrnn import models, train
+
+    train.train_run(
+        models.ModelConfig(**job.model), train.TrainConfig(**job.train), splits, job.run_dir, job.record,
+        seed=job.seed, profile=job.profile, dataset_name=job.dataset_name, log=lambda line: None,
+    )  # fmt: skip
+    return job.record
+
+
+def relative_cost(model: dict) -> float:
+    """A rough relative cost of training ``model`` (a ``ModelConfig`` dict), used only to order runs
+    so that the longest start first: recurrent multiply-adds per time step (units^2 per layer, a
+    bidirectional layer is two networks of half the units) times a factor per cell, plus a
+    constant for building and tracing the model. The cell factors were measured on CPU: the
+    thesis's GRU (reset gate before the product) runs two recurrent products one after the other
+    and took 1.4x the LSTM's time per update."""
+    factor = {"rnn": 1.0, "lstm": 4.0, "gru": 5.5}[model["cell"]]
+    units = model["units"]
+    per_layer = factor * (2 * (units // 2) ** 2 if model["bidirectional"] else units**2)
+    return model["layers"] * per_layer + 4e5
+
+
+class InProcess:
+    """Trains the jobs one after the other in this process."""
+
+    def run(self, jobs: Sequence[Job], splits: dict) -> Iterator[str]:
+        for job in jobs:
+            yield train_job(job, splits)
+
+
+# The splits of a worker process, loaded once by ``_init_worker``.
+_WORKER_SPLITS: dict = {}
+
+
+def _save_splits(path: Path, splits: dict) -> None:
+    from skelrnn.io import write_arrays_atomic
+
+    arrays = {}
+    for part, (features, labels) in splits.items():
+        arrays[f"{part}/x"] = np.concatenate(features) if features else np.zeros((0, 0), np.float32)
+        arrays[f"{part}/lengths"] = np.array([len(f) for f in features], dtype=np.int64)
+        arrays[f"{part}/labels"] = np.asarray(labels)
+    write_arrays_atomic(path, arrays, compress=False)
+
+
+def _load_splits(path: str) -> dict:
+    splits = {}
+    with np.load(path, allow_pickle=False) as z:
+        for part in sorted({k.split("/")[0] for k in z.files}):
+            x, lengths = z[f"{part}/x"], z[f"{part}/lengths"]
+            splits[part] = (np.split(x, np.cumsum(lengths)[:-1]) if len(lengths) else [], z[f"{part}/labels"])
+    return splits
+
+
+def _init_worker(splits_file: str, threads: int) -> None:
+    """Runs once in each worker process: stop with the parent, limit threads, load the splits."""
+    import ctypes
+    import signal
+    import sys
+
+    from skelrnn.backend import limit_threads
+
+    if sys.platform == "linux":  # a killed notebook must not leave training processes behind
+        try:
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+        except OSError:
+            pass
+    # Ctrl-C (or a kernel shutting down) interrupts the parent, which stops the pool; workers
+    # ignore it rather than each print a KeyboardInterrupt traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    limit_threads(threads)
+    _WORKER_SPLITS.clear()
+    _WORKER_SPLITS.update(_load_splits(splits_file))
+
+
+def _worker_job(job: Job) -> str:
+    return train_job(job, _WORKER_SPLITS)
+
+
+class LocalProcesses:
+    """Shares the jobs among ``workers`` processes on this machine, each with ``cpu_count / workers``
+    backend threads: building and tracing a model is single-threaded, so two small runs side by
+    side finish almost twice as fast as one after the other. Records do not depend on the number
+    of workers (tested). The pool stays up for the next ``run`` with the same splits (starting one
+    costs seconds: each worker imports the backend)."""
+
+    def __init__(self, workers: int):
+        if int(workers) < 1:
+            raise ValueError(f"workers: expected an integer >= 1, got {workers}")
+        self.workers = int(workers)
+        self._pool = self._folder = self._sha = None
+        atexit.register(self.close)
+
+    def _start(self, splits: dict) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        from skelrnn.dataset import dataset_identity
+
+        sha = dataset_identity("", splits)["sha256"]
+        if self._pool is not None and sha == self._sha:
+            return
+        self.close()
+        self._folder = Path(tempfile.mkdtemp(prefix="skelrnn-splits-"))
+        splits_file = self._folder / "splits.npz"
+        _save_splits(splits_file, splits)
+        threads = max(1, (os.cpu_count() or 1) // self.workers)
+        # spawn: the workers run the Keras backend, which a forked child of a backend process must not.
+        context = multiprocessing.get_context("spawn")
+        self._pool = ProcessPoolExecutor(self.workers, context, _init_worker, (str(splits_file), threads))
+        self._sha = sha
+
+    def run(self, jobs: Sequence[Job], splits: dict) -> Iterator[str]:
+        if not jobs:
+            return
+        self._start(splits)
+        # Longest processing time first, so that no worker is left with a long run while the
+        # others idle; results are still yielded in the order of ``jobs``.
+        order = sorted(range(len(jobs)), key=lambda k: -relative_cost(jobs[k].model))
+        futures = {k: self._pool.submit(_worker_job, jobs[k]) for k in order}
+        for k in range(len(jobs)):
+            yield futures[k].result()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            self._folder = None
+
+
+def run_cells(
+    cells, seeds, splits, *, baseline_model: dict, train_settings: dict, n_classes: int, results_dir, runs_dir,
+    profile: str, dataset_name: str, executor=None, log=print,
+) -> list[tuple]:  # fmt: skip
+    """Train every cell for every seed that has no record yet; returns ``[(cell, seed, RunRecord)]``.
+
+    Records go to ``results_dir/<key>.json``, checkpoints to ``runs_dir/<key>/``; ``executor``
+    (default ``InProcess()``) trains the missing runs. One progress line per finished run.
+    """
+    from skelrnn.results import read_run_record
+    from skelrnn.train import progress_bar
+
+    plan, jobs = plan_runs(
+        cells, seeds, splits, baseline_model=baseline_model, train_settings=train_settings, n_classes=n_classes,
+        results_dir=results_dir, runs_dir=runs_dir, profile=profile, dataset_name=dataset_name,
+    )  # fmt: skip
+    labels = {}
+    for cell, seed, path in plan:
+        labels.setdefault(path, f"{cell.table}: {cell.row}, {cell.column}, seed {seed}")
+    todo = list(jobs.values())
+    for done, path in enumerate((executor or InProcess()).run(todo, splits), start=1):
+        record = read_run_record(path)
+        log(
+            f"{progress_bar(done, len(todo))} {done}/{len(todo)}  {labels[path]}: test accuracy "
+            f"{100 * record.test_accuracy:.1f} % after {record.epochs} epochs ({record.wall_seconds:.0f} s)"
+        )
+    return [(cell, seed, read_run_record(path)) for cell, seed, path in plan]

@@ -1,0 +1,45 @@
+"""Records back to tables: means and ranges over seeds, the thesis as printed, dead-score marks, claims."""
+
+import numpy as np
+import pytest
+
+from skelrnn import report
+from skelrnn.results import RunRecord
+from skelrnn.tables import Cell
+
+
+def fake_record(accuracy, predicted, dead):
+    return RunRecord(
+        format=3, model={}, train={}, seed=0, profile="test", dataset={}, history=[], best_epoch=1,
+        best_val_accuracy=0.5, test_accuracy=accuracy, test_classes_predicted=predicted, test_score_activity=[],
+        test_dead_scores=dead, weights="last epoch", epochs=3, stopped="maximum epochs reached", wall_seconds=1.0,
+        resumed=0,
+    )  # fmt: skip
+
+
+def test_tables_show_the_thesis_as_printed_and_mark_cells_where_a_seed_has_dead_scores():
+    a = Cell("t", "row", "a", "50.0")
+    b = Cell("t", "row", "b", "59.5")
+    c = Cell("t", "row", "c", "43.58")
+    runs = [(a, 0, fake_record(0.8, 14, 0)), (a, 1, fake_record(0.6, 12, 0)), (b, 0, fake_record(0.9, 13, 1)),
+            (b, 1, fake_record(0.1, 7, 0)), (c, 0, fake_record(0.25, 2, 0))]  # fmt: skip
+    table = report.table_frame(runs)
+    assert list(table["classes predicted"]) == [12, 7, 2] and list(table["dead scores"]) == [0, 1, 0]
+    assert np.allclose(table["measured (%)"], [70.0, 50.0, 25.0]) and np.allclose(table["min"], [60.0, 10.0, 25.0])
+    shown = report.display_table(table)
+    assert shown.loc["row", "a"] == "50.0 / 70.0 [60.0, 80.0]"
+    assert shown.loc["row", "b"] == "59.5 / 50.0 [10.0, 90.0] ‡"
+    assert shown.loc["row", "c"] == "43.58 / 25.0", "one seed: no range; the thesis value exactly as printed"
+    assert report.dead_score_cells(table, table.iloc[:1]) == "1 of the 4 cells have dead class scores (‡): row, b."
+
+
+def test_claims_are_compared_with_the_seed_range():
+    a, b = Cell("t", "r", "a", "79.2"), Cell("t", "r", "b", "76.05")
+    table = report.table_frame([(a, 0, fake_record(0.70, 5, 0)), (b, 0, fake_record(0.80, 5, 0))])
+    spread = report.baseline_spread([(a, s, fake_record(x, 5, 0)) for s, x in enumerate((0.6, 0.7, 0.65))])
+    assert spread["range"] == pytest.approx(10.0) and spread["mean"] == pytest.approx(65.0)
+    claims = report.compare_claims(table, [("a beats b", ("r", "a"), ("r", "b"))], spread)
+    row = claims.iloc[0]
+    assert row["thesis difference"] == pytest.approx(3.15) and row["measured difference"] == pytest.approx(-10.0)
+    assert not row["same sign"] and not row["beyond seed range"]  # -10 is not beyond a range of 10
+    assert report.claims_summary([claims]).startswith("Of 1 claims of the thesis, 0 point the same way here, 0 of them")

@@ -1,0 +1,82 @@
+"""The runner: shared runs are trained once, records are reused, workers change nothing."""
+
+import numpy as np
+
+from skelrnn import dataset, sweep, synthetic, train
+from skelrnn.tables import Cell
+
+SYNTHETIC = {"n_replications": 1, "n_cameras": 1, "actions": (8, 9), "max_frames": 40}
+BASELINE = {"cell": "gru", "units": 8, "layers": 1, "bidirectional": False, "keep_prob": 0.8, "l2": 1e-4}
+TRAIN = {"batch_size": 8, "max_epochs": 2, "patience": 1, "min_learning_rate": 5e-5, "pad_multiple": 8}
+
+
+def without_time(record):
+    record = {k: v for k, v in record.to_dict().items() if k not in train.RUN_TIME_FIELDS}
+    record["history"] = [{k: v for k, v in h.items() if k != "seconds"} for h in record["history"]]
+    return record
+
+
+def test_prepare_splits_caps_each_split_and_thins_frames(tmp_path):
+    folder = tmp_path / "data"
+    synthetic.generate(folder, synthetic.SyntheticConfig(**SYNTHETIC), workers=1)
+    data = dataset.load(folder, cache_dir=tmp_path / "cache", workers=1)
+    full = dataset.prepare_splits(data)
+    capped = dataset.prepare_splits(data, max_train=24, max_eval=16, frame_step=5, seed=0)
+    sizes = {k: len(y) for k, (_x, y) in capped.items()}
+    assert sizes == {"train": 24, "validation": min(16, len(full["validation"][1])), "test": 16}
+    lengths = {len(f) for f in full["train"][0]}
+    assert all(len(f) in {-(-t // 5) for t in lengths} for f in capped["train"][0])  # ceil(T / 5) frames
+    again = dataset.prepare_splits(data, max_train=24, max_eval=16, frame_step=5, seed=0)
+    assert all(np.array_equal(a, b) for a, b in zip(capped["test"][1], again["test"][1], strict=True))
+
+
+def test_shared_runs_train_once_records_are_reused_and_workers_change_nothing(tmp_path):
+    folder = tmp_path / "data"
+    synthetic.generate(folder, synthetic.SyntheticConfig(**SYNTHETIC), workers=1)
+    data = dataset.load(folder, cache_dir=tmp_path / "cache", workers=1)
+    splits = dataset.prepare_splits(data, max_train=24, max_eval=16, frame_step=5)
+    cells = [
+        Cell("t", "a", "x", "1.0", model={"units": 8}),  # the baseline itself
+        Cell("t", "b", "y", "2.0", model={"keep_prob": 1.0}),
+        Cell("u", "c", "z", "3.0"),  # the same run as "a": trained once
+    ]
+    logs = []
+
+    def run(results, executor):
+        return sweep.run_cells(
+            cells, [0], splits, baseline_model=BASELINE, train_settings=TRAIN, n_classes=2,
+            results_dir=tmp_path / results, runs_dir=tmp_path / "runs", profile="test", dataset_name="tiny",
+            executor=executor, log=logs.append,
+        )  # fmt: skip
+
+    one = run("r1", sweep.InProcess())
+    assert len(logs) == 2, "the run shared by two cells is trained once"
+    assert one[0][2] == one[2][2] and len(list((tmp_path / "r1").glob("*.json"))) == 2
+    again = run("r1", sweep.InProcess())
+    assert len(logs) == 2 and [r for _c, _s, r in again] == [r for _c, _s, r in one], "records are reused"
+    pool = sweep.LocalProcesses(2)
+    try:
+        two = run("r2", pool)  # two worker processes, which read the splits from one file
+    finally:
+        pool.close()
+    assert [without_time(r) for _c, _s, r in two] == [without_time(r) for _c, _s, r in one]
+
+    for _cell, _seed, record in one:  # per class, the share of test sequences with a positive score
+        activity = np.array(record.test_score_activity)
+        assert activity.shape == (2,) and ((0 <= activity) & (activity <= 1)).all()
+        assert record.test_dead_scores == int(np.sum(activity == 0))
+        assert 1 <= record.test_classes_predicted <= 2
+
+
+def test_splits_travel_to_workers_unchanged(tmp_path):
+    rng = np.random.default_rng(0)
+    splits = {}
+    for part, n in (("train", 7), ("validation", 1), ("test", 0)):
+        features = [rng.normal(size=(int(rng.integers(1, 9)), 3)).astype("float32") for _ in range(n)]
+        splits[part] = (features, rng.integers(0, 4, size=n))
+    sweep._save_splits(tmp_path / "s.npz", splits)
+    back = sweep._load_splits(str(tmp_path / "s.npz"))
+    assert set(back) == set(splits)
+    for part, (features, labels) in splits.items():
+        assert np.array_equal(back[part][1], labels) and len(back[part][0]) == len(features)
+        assert all(np.array_equal(a, b) and a.dtype == b.dtype for a, b in zip(features, back[part][0], strict=True))

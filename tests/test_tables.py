@@ -1,0 +1,56 @@
+"""The thesis's tables 4-7, cell by cell, against a literal copy of the thesis's printed tables."""
+
+import pytest
+
+from skelrnn import models, tables, train
+
+# Typed from the thesis's tables 4-7 (pp. 30-32) as printed, independently of skelrnn.tables:
+# (table, row, column) -> value.
+UNITS = ("100 units", "200 units", "400 units", "800 units")
+ROWS = [  # (table, row, columns, values as printed)
+    ("table 4", "unidirectional RNN", UNITS, "43.58 48.98 59.5 60.3"),
+    ("table 4", "unidirectional LSTM", UNITS, "76.05 76.82 76.22 75.98"),
+    ("table 4", "unidirectional GRU", UNITS, "79.2 79.03 78.83 79.14"),
+    ("table 4", "bidirectional RNN (half the units each way)", UNITS, "40.91 54.82 54.9 66.54"),
+    ("table 4", "bidirectional LSTM (half the units each way)", UNITS, "73.82 76.67 77.13 77.35"),
+    ("table 4", "bidirectional GRU (half the units each way)", UNITS, "73.9 78.37 78.71 78.1"),
+    (
+        "table 5",
+        "GRU, 100 units",
+        [f"{n} layers" for n in range(1, 9)],
+        "72.35 77.09 79.2 77.94 77.83 77.2 76.72 74.62",
+    ),
+    ("table 6", "keep probability", "1 0.9 0.7 0.5 0.3 0.1".split(), "75.17 76.93 78.11 79.2 72.91 57.72"),
+    ("table 7", "L2 without", ("early stopping without", "early stopping with"), "68.12 72.29"),
+    ("table 7", "L2 with", ("early stopping without", "early stopping with"), "76.02 79.2"),
+]
+PRINTED = {
+    (table, row, column): value
+    for table, row, columns, values in ROWS
+    for column, value in zip(columns, values.split(), strict=True)
+}
+
+
+def test_every_cell_carries_the_thesis_value_as_printed():
+    cells = {(c.table, c.row, c.column): c.thesis for t in tables.TABLES.values() for c in t}
+    assert cells == PRINTED
+    assert [len(tables.TABLES[t]) for t in ("table 4", "table 5", "table 6", "table 7")] == [24, 8, 6, 4]
+    assert tables.improved_baseline_cell().thesis == "79.2" == PRINTED[("table 5", "GRU, 100 units", "3 layers")]
+
+
+@pytest.mark.parametrize("cell", [c for t in tables.TABLES.values() for c in t], ids=lambda c: f"{c.row}|{c.column}")
+def test_every_cell_is_a_valid_change_to_the_improved_baseline(cell):
+    baseline = {"cell": "gru", "units": 100, "layers": 3, "bidirectional": False, "keep_prob": 0.5, "l2": 1e-4}
+    model = models.ModelConfig(**{**baseline, **cell.model})
+    train.TrainConfig(**cell.train)
+    if cell.table == "table 4":  # the bidirectional rows hold total units: 50..400 per direction
+        assert model.units == int(cell.column.split()[0])
+        assert model.bidirectional == cell.row.startswith("bidirectional")
+    if cell.table == "table 7":
+        assert (model.l2 > 0) == (cell.row == "L2 with")
+        assert cell.train["early_stopping"] == (cell.column == "early stopping with")
+
+
+def test_a_value_that_is_not_a_number_is_refused():
+    with pytest.raises(ValueError):
+        tables.Cell("t", "r", "c", "79,2")

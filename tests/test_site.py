@@ -141,7 +141,8 @@ def test_training_chapters_draw_their_tables_and_curves(browser, server, page_na
 
 
 def test_every_page_loads_without_errors(browser, server, site):
-    for html in ["index.html", "book/intro.html", "book/contributing.html", "book/bibliography.html"]:
+    pages = ["index.html", "book/intro.html", "book/contributing.html", "book/bibliography.html"]
+    for html in pages:
         assert (site / html).is_file(), html
         page, errors, blocked = open_offline(browser, f"{server}/{html}")
         assert not blocked and not errors, (html, blocked, errors)

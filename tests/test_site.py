@@ -118,7 +118,10 @@ def test_data_chapter_draws_the_3d_viewer_and_its_figures_offline(browser, serve
 
 # 03: tables 4 and 5 against the thesis, learning curves, live class scores; 04: tables 6, 7, curves.
 # Thesis values appear exactly as the thesis prints them ("59.5", "43.58"), never rounded or padded.
-PRINTED = {"03_baselines": ("43.58 / ", "59.5 / ", "60.3 / ", "72.35 / "), "04_regularization": ("68.12 / ", "57.72 / ")}
+PRINTED = {
+    "03_baselines": ("43.58 / ", "59.5 / ", "60.3 / ", "72.35 / "),
+    "04_regularization": ("68.12 / ", "57.72 / "),
+}
 
 
 @pytest.mark.parametrize(("page_name", "n_figures"), [("03_baselines", 4), ("04_regularization", 3)])

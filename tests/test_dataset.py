@@ -1,6 +1,7 @@
 """The data layer: main-actor choice, loading with skip list and cache, splits, padding and bucketing."""
 
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -236,3 +237,54 @@ def test_keras_batches_are_deterministic_and_cover_the_data():
     assert [list(x) for x in a.batches] != first  # a new epoch reshuffles
     random = dataset.SequenceBatches(features, labels, batch_size=8, bucketing=False, seed=1)
     assert a.padded_steps() < random.padded_steps()
+
+
+def corrupt_folder(tmp_path):
+    """Six good synthetic files plus one file of each kind of damage."""
+    from skelrnn import synthetic
+
+    folder = tmp_path / "mixed"
+    config = synthetic.SyntheticConfig(n_replications=1, n_cameras=1, actions=(8, 9), max_frames=40, n_subjects=3)
+    synthetic.generate(folder, config, workers=1)
+    good = sorted(folder.glob("*.skeleton"))
+    lines = good[0].read_text().splitlines(keepends=True)
+    (folder / "S009C001P001R001A001.skeleton").write_text("".join(lines[: len(lines) // 2]))  # truncated
+    (folder / "S009C001P001R001A002.skeleton").write_text("".join(lines[:4] + ["0.1 oops" + lines[4][8:]] + lines[5:]))
+    (folder / "S009C001P001R001A003.skeleton").write_bytes(bytes(range(256)) * 4)  # binary
+    (folder / "S009C001P001R001A004.skeleton").write_text("")  # empty
+    (folder / "S009C001P001R001A005.skeleton").write_text("".join(lines[:3] + ["24\n"] + lines[4:]))  # joint count
+    (folder / "walk.skeleton").write_text("".join(lines))  # not an NTU sample name
+    return folder, good
+
+
+def test_a_folder_with_bad_files_loads_every_good_file_and_lists_the_bad_ones(tmp_path):
+    folder, good = corrupt_folder(tmp_path)
+    logs = []
+    data = dataset.load(folder, cache_dir=tmp_path / "cache", workers=1, log=logs.append)
+    assert sorted(str(n) for n in data.names) == sorted(p.stem for p in good)
+    bad = data.manifest["bad_files"]
+    assert sorted(bad) == [f"S009C001P001R001A00{k}.skeleton" for k in range(1, 6)] + ["walk.skeleton"]
+    for name, why in bad.items():
+        assert why.startswith(str(folder / name)), why  # the file is named
+    assert "line" in bad["S009C001P001R001A002.skeleton"] and "expected" in bad["S009C001P001R001A002.skeleton"]
+    assert "expected 25" in bad["S009C001P001R001A005.skeleton"] or "joint" in bad["S009C001P001R001A005.skeleton"]
+    assert "not an NTU sample name" in bad["walk.skeleton"]
+    assert len(logs) == 1 and "6 of" in logs[0] and "could not be read" in logs[0]
+    again = dataset.load(folder, cache_dir=tmp_path / "cache", workers=1, log=logs.append)  # from the cache
+    assert again.manifest["bad_files"] == bad and len(logs) == 2
+    with pytest.raises(dataset.BadFilesError) as err:
+        dataset.load(folder, cache_dir=tmp_path / "cache", workers=1, strict=True)
+    assert sorted(err.value.bad) == sorted(bad) and all(why in str(err.value) for why in bad.values())
+
+
+def test_a_damaged_cache_is_reported_and_rebuilt(tmp_path):
+    folder, good = corrupt_folder(tmp_path)
+    first = dataset.load(folder, cache_dir=tmp_path / "cache", workers=1, log=lambda line: None)
+    cache = Path(first.manifest["cache"])
+    cache.write_bytes(cache.read_bytes()[: cache.stat().st_size // 3])  # truncated
+    logs = []
+    rebuilt = dataset.load(folder, cache_dir=tmp_path / "cache", workers=1, log=logs.append)
+    assert any("the cache is damaged" in line and str(cache) in line for line in logs), logs
+    np.testing.assert_array_equal(rebuilt.xyz, first.xyz)
+    assert dataset.load(folder, cache_dir=tmp_path / "cache", workers=1, log=logs.append).names == first.names
+    assert sum("the cache is damaged" in line for line in logs) == 1, "the rebuilt cache is read without complaint"

@@ -21,7 +21,10 @@ class TrainingChapter:
     run that appears in several (the improved baseline) is trained once.
     """
 
-    def __init__(self, chapter: str, profile: str, seed: int, results_dir, data_dir=None, runs_dir="_build/runs"):
+    def __init__(
+        self, chapter: str, profile: str, seed: int, results_dir, data_dir=None, runs_dir="_build/runs",
+        strict: bool = False,
+    ):  # fmt: skip
         from skelrnn import dataset, profiles, sweep
 
         self.P = P = profiles.get(chapter, profile)
@@ -31,7 +34,7 @@ class TrainingChapter:
         self.runs = Path(runs_dir) / profile
         self.seeds = [seed + s for s in P.seeds]
         self.baseline_seeds = [seed + s for s in P.baseline_seeds]
-        self.data = dataset.load_or_generate(data_dir, P.synthetic)
+        self.data = dataset.load_or_generate(data_dir, P.synthetic, strict=strict)
         self.splits = dataset.prepare_splits(
             self.data, "cross_subject", max_train=P.max_train, max_eval=P.max_eval, frame_step=P.frame_step,
             seed=P.data_seed,

@@ -37,6 +37,7 @@ __all__ = [
     "SkeletonSet",
     "load",
     "load_or_generate",
+    "BadFilesError",
     "same_performance",
     "make_features",
     "prepare_splits",
@@ -207,9 +208,16 @@ def choose_actors(seq: ntu.SkeletonSequence) -> ActorChoice:
 
 
 def _load_one(path: str) -> dict:
-    """Parse one file into the arrays ``load`` keeps (run in worker processes)."""
+    """Parse one file into the arrays ``load`` keeps (run in worker processes). A file that does
+    not follow the format comes back as ``{"bad": message}``, the message naming the file, the line
+    and what was expected there."""
     name = str(ntu.parse_sample_name(path))
-    seq = ntu.read_skeleton(path)
+    try:
+        seq = ntu.read_skeleton(path)
+    except ntu.SkeletonFormatError as err:
+        return {"name": name, "path": path, "bad": str(err)}
+    except (OSError, UnicodeDecodeError) as err:
+        return {"name": name, "path": path, "bad": f"{path}: unreadable ({err})"}
     out = {"name": name, "path": path, "frames": seq.n_frames}
     if seq.n_frames == 0:
         return {**out, "skipped": "the file has 0 frames"}
@@ -352,15 +360,20 @@ def _files_key(paths: list[Path]) -> str:
     return digest.hexdigest()
 
 
-def _scan(data_dir: Path) -> list[Path]:
+def _scan(data_dir: Path) -> tuple[list[Path], dict[str, str]]:
+    """The ``.skeleton`` files of ``data_dir`` with an NTU sample name, and the others ``{file: why}``."""
     if not data_dir.is_dir():
         raise FileNotFoundError(f"{data_dir}: no such directory (expected a folder of NTU .skeleton files)")
-    paths = sorted(data_dir.glob("*.skeleton"))
-    if not paths:
+    paths, misnamed = [], {}
+    for p in sorted(data_dir.glob("*.skeleton")):
+        try:
+            ntu.parse_sample_name(p)
+            paths.append(p)
+        except ValueError as err:
+            misnamed[p.name] = f"{p}: {err}"
+    if not paths and not misnamed:
         raise FileNotFoundError(f"{data_dir}: no .skeleton files (expected names like S001C002P003R002A013.skeleton)")
-    for p in paths:  # a bad name is an error before any parsing starts
-        ntu.parse_sample_name(p)
-    return paths
+    return paths, misnamed
 
 
 def _parse_all(paths: list[Path], workers: int | None) -> list[dict]:
@@ -378,18 +391,24 @@ def _parse_all(paths: list[Path], workers: int | None) -> list[dict]:
     return sorted(results, key=lambda r: r["name"])
 
 
-def _assemble(results: list[dict], source: str, key: str) -> SkeletonSet:
+def _assemble(results: list[dict], source: str, key: str, misnamed: dict[str, str]) -> SkeletonSet:
+    bad = {**misnamed, **{Path(r["path"]).name: r["bad"] for r in results if "bad" in r}}
+    results = [r for r in results if "bad" not in r]
     kept = [r for r in results if "skipped" not in r]
     if not kept:
-        raise ValueError(f"{source}: no usable skeleton sequence in {len(results)} files")
+        raise ValueError(
+            f"{source}: no usable skeleton sequence in {len(results) + len(bad)} files"
+            + (f" ({len(bad)} could not be read: {'; '.join(bad.values())})" if bad else "")
+        )
     lengths = np.array([len(r["xyz"]) for r in kept])
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
     second = np.concatenate([r["second"] if r["second"] is not None else np.zeros_like(r["xyz"]) for r in kept])
     manifest = {
         "source": source,
         "key": key,
-        "files": len(results),
+        "files": len(results) + len(bad),
         "samples": len(kept),
+        "bad_files": dict(sorted(bad.items())),
         "skipped": {r["name"]: r["skipped"] for r in results if "skipped" in r},
         "repaired": {r["name"]: int(r["failed"].sum()) for r in kept if r["failed"].any()},
         "rejected_bodies": {r["name"]: r["rejected"] for r in kept if r["rejected"]},
@@ -439,32 +458,68 @@ def _read_cache(path: Path) -> SkeletonSet:
         )
 
 
+class BadFilesError(ValueError):
+    """Files of a folder that could not be read (``load(strict=True)``): ``bad`` maps each file name
+    to its error (file, line, expectation); the message lists them all."""
+
+    def __init__(self, folder, bad: dict[str, str]):
+        self.bad = dict(bad)
+        lines = "\n".join(f"  {why}" for why in self.bad.values())
+        super().__init__(f"{folder}: {len(self.bad)} file(s) could not be read:\n{lines}")
+
+
+def _read_cache_or_none(cache_file: Path, log) -> SkeletonSet | None:
+    """The cached set, or None (and a line saying why) when the cache is missing or damaged."""
+    import zipfile
+
+    if not cache_file.is_file():
+        return None
+    try:
+        return _read_cache(cache_file)
+    except (zipfile.BadZipFile, EOFError, KeyError, OSError, ValueError) as err:
+        log(f"{cache_file}: the cache is damaged ({type(err).__name__}: {err}); rebuilding it from the files")
+        return None
+
+
 def load(
     data_dir: str | os.PathLike,
     cache_dir: str | os.PathLike | None = None,
     workers: int | None = None,
+    strict: bool = False,
+    log=print,
 ) -> SkeletonSet:
     """Read every ``*.skeleton`` file of ``data_dir`` into a ``SkeletonSet``.
 
     Files are parsed in ``workers`` processes (default: all cores). Files that hold no skeleton
     (0 frames, no body, or every joint at 0 in every frame; the NTU release has 302 of them)
-    are skipped and listed in ``manifest["skipped"]`` with the reason. The result is cached in
-    ``cache_dir`` (default ``default_cache_dir()``) as one compressed file whose name holds a key
-    of the files' names, sizes and modification times: changing, adding or removing a file
-    makes a new key, hence a fresh parse. A JSON copy of the manifest is written beside it.
+    are skipped and listed in ``manifest["skipped"]`` with the reason. Files that cannot be read
+    (truncated, a field that is not a number, binary, empty, a wrong joint count) or whose name
+    is not an NTU sample name are left out and listed in ``manifest["bad_files"]``, each with the
+    file, the line and what was expected, and ``log`` gets one warning line with their count;
+    with ``strict`` the load fails instead (``BadFilesError``, listing all of them).
+
+    The result is cached in ``cache_dir`` (default ``default_cache_dir()``) as one compressed file
+    whose name holds a key of the files' names, sizes and modification times: changing, adding
+    or removing a file makes a new key, hence a fresh parse. A damaged cache file is reported
+    and rebuilt. A JSON copy of the manifest is written beside it.
     """
     data_dir = Path(data_dir).resolve()
-    paths = _scan(data_dir)
-    key = _files_key(paths)
+    paths, misnamed = _scan(data_dir)
+    key = _files_key(sorted([*paths, *(data_dir / name for name in misnamed)]))
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     cache_file = cache / f"{data_dir.name}-{key[:24]}.npz"
-    if cache_file.is_file():
-        data = _read_cache(cache_file)
-        data.manifest["cache"] = str(cache_file)
-        return data
-    data = _assemble(_parse_all(paths, workers), str(data_dir), key)
-    _save_cache(cache_file, data)
-    write_json_atomic(cache_file.with_suffix(".manifest.json"), data.manifest)
+    data = _read_cache_or_none(cache_file, log)
+    if data is None:
+        data = _assemble(_parse_all(paths, workers), str(data_dir), key, misnamed)
+        _save_cache(cache_file, data)
+        write_json_atomic(cache_file.with_suffix(".manifest.json"), data.manifest)
+    bad = data.manifest.get("bad_files", {})
+    if bad and strict:
+        raise BadFilesError(data_dir, bad)
+    if bad:
+        listed = cache_file.with_suffix(".manifest.json")
+        log(f"warning: {data_dir}: {len(bad)} of {data.manifest['files']} files could not be read and were "
+            f"left out (each with its error in manifest['bad_files'] and in {listed})")  # fmt: skip
     data.manifest["cache"] = str(cache_file)
     return data
 
@@ -474,6 +529,8 @@ def load_or_generate(
     synthetic: dict | None = None,
     cache_dir: str | os.PathLike | None = None,
     workers: int | None = None,
+    strict: bool = False,
+    log=print,
 ) -> SkeletonSet:
     """The chapters' entry point: ``load(data_dir)`` for a real NTU copy, or, when ``data_dir`` is
     None, the embedded synthetic dataset (``skelrnn.synthetic``, with the ``synthetic`` overrides of
@@ -486,7 +543,7 @@ def load_or_generate(
         tag = hashlib.sha256(json.dumps(config.to_dict(), sort_keys=True).encode()).hexdigest()[:12]
         data_dir = cache / f"synthetic-{tag}"
         synth.generate(data_dir, config, workers=workers)
-    return load(data_dir, cache_dir=cache, workers=workers)
+    return load(data_dir, cache_dir=cache, workers=workers, strict=strict, log=log)
 
 
 def dataset_identity(name: str, splits: dict) -> dict:

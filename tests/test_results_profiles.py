@@ -58,9 +58,10 @@ def test_arrays_are_written_atomically_and_a_failed_write_keeps_the_old_file(tmp
 
 def run_record(**changes):
     values = dict(
-        format=3, model={"cell": "gru"}, train={}, seed=0, profile="smoke", dataset={"sha256": "0"}, history=[],
-        best_epoch=1, best_val_accuracy=0.5, test_accuracy=0.25, test_classes_predicted=2, test_score_activity=[1.0],
-        test_dead_scores=0, weights="last epoch", epochs=1, stopped="maximum epochs reached", wall_seconds=1.5,
+        format=4, model={"cell": "gru"}, train={}, seed=0, profile="smoke", dataset={"sha256": "0"}, history=[],
+        best_update=1, best_val_accuracy=0.5, test_accuracy=0.25, test_classes_predicted=2, test_score_activity=[1.0],
+        test_dead_scores=0, weights="last update", updates=1, epochs=1.0, stopped="maximum epochs reached",
+        wall_seconds=1.5,
         resumed=0, environment={"backend": "jax"},
     )  # fmt: skip
     return {**values, **changes}
@@ -75,8 +76,8 @@ def test_run_records_round_trip_and_name_the_field_at_fault(tmp_path):
     write_json_atomic(path, broken)
     with pytest.raises(ValueError, match=r"r\.json: field 'test_accuracy' is missing"):
         read_run_record(path)
-    write_json_atomic(path, run_record(epochs="3"))
-    with pytest.raises(ValueError, match=r"field 'epochs': expected int, got str"):
+    write_json_atomic(path, run_record(updates="3"))
+    with pytest.raises(ValueError, match=r"field 'updates': expected int, got str"):
         read_run_record(path)
     write_json_atomic(path, run_record(seed=True))
     with pytest.raises(ValueError, match=r"field 'seed': expected int, got bool"):

@@ -7,7 +7,7 @@ from skelrnn.tables import Cell
 
 SYNTHETIC = {"n_replications": 1, "n_cameras": 1, "actions": (8, 9), "max_frames": 40}
 BASELINE = {"cell": "gru", "units": 8, "layers": 1, "bidirectional": False, "keep_prob": 0.8, "l2": 1e-4}
-TRAIN = {"batch_size": 8, "max_epochs": 2, "patience": 1, "min_learning_rate": 5e-5, "pad_multiple": 8}
+TRAIN = {"batch_size": 8, "max_epochs": 2, "eval_every": 3, "patience": 1, "min_learning_rate": 5e-5, "pad_multiple": 8}
 
 
 def without_time(record):

@@ -37,8 +37,10 @@ SCRIPT = textwrap.dedent(
         return out
 
     MODEL = models.ModelConfig(n_features=4, n_classes=3, cell="gru", units=8, layers=2, keep_prob=0.8, l2=1e-4)
-    TRAIN = train.TrainConfig(batch_size=16, max_epochs=int(sys.argv[3]), patience=2, min_learning_rate=5e-5,
-                              pad_multiple=4)
+    # 96 sequences in batches of 16: 6 updates an epoch; evaluations every 4 updates fall inside
+    # epochs, so checkpoints (and a kill) land mid-epoch too.
+    TRAIN = train.TrainConfig(batch_size=16, max_epochs=int(sys.argv[3]), eval_every=4, patience=2,
+                              min_learning_rate=5e-5, pad_multiple=4)
 
     if __name__ == "__main__":
         train.train_run(MODEL, TRAIN, splits(), sys.argv[1], sys.argv[2], seed=3, profile="test",
@@ -53,13 +55,13 @@ def without_time(record: dict) -> dict:
     return record
 
 
-def run_script(tmp_path: Path, name: str, epochs: int = 6, kill_after_epoch: int | None = None) -> dict | None:
+def run_script(tmp_path: Path, name: str, epochs: int = 6, kill_after_update: int | None = None) -> dict | None:
     script = tmp_path / "run_small.py"
     script.write_text(SCRIPT)
     run_dir, record = tmp_path / name, tmp_path / name / "record.json"
     cmd = [sys.executable, str(script), str(run_dir), str(record), str(epochs)]
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    if kill_after_epoch is None:
+    if kill_after_update is None:
         subprocess.run(cmd, check=True, env=env, capture_output=True, timeout=300)
         return json.loads(record.read_text())
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -68,7 +70,7 @@ def run_script(tmp_path: Path, name: str, epochs: int = 6, kill_after_epoch: int
     while time.monotonic() < deadline:
         if state.is_file():
             try:
-                if json.loads(state.read_text())["epoch"] >= kill_after_epoch:
+                if json.loads(state.read_text())["update"] >= kill_after_update:
                     break
             except (json.JSONDecodeError, KeyError):
                 pass  # never half a file (atomic writes), but be safe while polling
@@ -86,12 +88,15 @@ def test_a_killed_run_resumes_to_the_same_record_and_runs_are_deterministic(tmp_
     again = run_script(tmp_path, "again")
     assert without_time(again) == without_time(straight), "same seed, same machine: same record"
 
-    run_script(tmp_path, "killed", kill_after_epoch=2)
+    run_script(tmp_path, "killed", kill_after_update=8)
     state = json.loads((tmp_path / "killed" / "state.json").read_text())
-    assert 2 <= state["epoch"] < 6 and (tmp_path / "killed" / state["checkpoint"]).is_file()
+    assert 8 <= state["update"] < 36 and (tmp_path / "killed" / state["checkpoint"]).is_file()
     resumed = run_script(tmp_path, "killed")
     assert resumed["resumed"] == 1
     assert without_time(resumed) == without_time(straight)
+    updates = [h["update"] for h in straight["history"]]
+    assert updates == list(range(4, 4 * len(updates) + 1, 4)) and straight["updates"] == updates[-1]
+    assert straight["stopped"] == "minimum learning rate reached" or straight["updates"] == 36  # 6 epochs x 6
     assert len(list((tmp_path / "killed").glob("checkpoint-*.keras"))) == 1, "older checkpoints are removed"
     assert list((tmp_path / "killed" / "tensorboard").iterdir()), "TensorBoard event files beside the record"
 
@@ -106,16 +111,21 @@ def drift_splits(seed=0, informative=True):
     return data
 
 
-def test_early_stopping_divides_the_rate_by_ten_and_keeps_the_best_weights(tmp_path):
-    cfg = train.TrainConfig(batch_size=32, max_epochs=40, patience=2, min_learning_rate=5e-5, pad_multiple=4)
+def test_early_stopping_counts_updates_divides_the_rate_by_ten_and_keeps_the_best_weights(tmp_path):
+    # 96 sequences in batches of 32: 3 updates an epoch, an evaluation every 2 updates.
+    cfg = train.TrainConfig(batch_size=32, max_epochs=40, eval_every=2, patience=2, min_learning_rate=5e-5,
+                            pad_multiple=4)  # fmt: skip
     mc = models.ModelConfig(n_features=4, n_classes=3, units=4, layers=1, keep_prob=1.0)
     record = train.train_run(
         mc, cfg, drift_splits(informative=False), tmp_path / "run", tmp_path / "r.json", seed=0, log=lambda s: None
     )
     rates = [h["learning_rate"] for h in record.history]
     val = [h["val_accuracy"] for h in record.history]
-    assert record.stopped == "minimum learning rate reached" and len(rates) < 40
-    # The rate drops exactly when `patience` epochs in a row did not beat the best so far.
+    assert record.stopped == "minimum learning rate reached" and len(rates) < 60
+    updates = [h["update"] for h in record.history]
+    assert updates == list(range(2, 2 * len(updates) + 1, 2)) and record.updates == updates[-1]
+    assert [h["epoch"] for h in record.history] == [round(u / 3, 4) for u in updates]
+    # The rate drops exactly when `patience` evaluations in a row did not beat the best so far.
     best, wait, rate = -1.0, 0, 5e-3
     for k, acc in enumerate(val):
         assert rates[k] == pytest.approx(rate)
@@ -126,8 +136,8 @@ def test_early_stopping_divides_the_rate_by_ten_and_keeps_the_best_weights(tmp_p
         if wait >= 2:
             rate, wait = rate * 0.1, 0
     assert rate < 5e-5 * (1 - 1e-9)
-    assert record.best_val_accuracy == max(val) and record.best_epoch == 1 + val.index(max(val))
-    assert record.weights == "best validation epoch"
+    assert record.best_val_accuracy == max(val) and record.best_update == updates[val.index(max(val))]
+    assert record.weights == "best evaluation"
     assert record.environment["backend"] == keras.backend.backend() and record.wall_seconds > 0
     assert 1 <= record.test_classes_predicted <= 3 and 0 <= record.test_dead_scores <= 3
     assert len(record.dataset["sha256"]) == 64 and record.dataset["sizes"] == {
@@ -138,16 +148,17 @@ def test_early_stopping_divides_the_rate_by_ten_and_keeps_the_best_weights(tmp_p
 
 
 def test_a_finished_record_is_not_trained_again_and_changes_retrain(tmp_path, monkeypatch):
-    cfg = train.TrainConfig(batch_size=32, max_epochs=2, early_stopping=False, pad_multiple=4)
+    cfg = train.TrainConfig(batch_size=32, max_epochs=2, eval_every=3, early_stopping=False, pad_multiple=4)
     mc = models.ModelConfig(n_features=4, n_classes=3, units=4, layers=1, keep_prob=1.0)
     data = drift_splits()
     first = train.train_run(mc, cfg, data, tmp_path / "run", tmp_path / "r.json", seed=0, log=lambda s: None)
-    assert first.weights == "last epoch" and first.epochs == 2 and first.stopped == "maximum epochs reached"
+    assert first.weights == "last update" and first.epochs == 2 and first.stopped == "maximum epochs reached"
+    assert first.updates == 6 and [h["update"] for h in first.history] == [3, 6]
 
     def no_training(*args, **kwargs):
         raise AssertionError("trained again")
 
-    monkeypatch.setattr(train, "_train_epoch", no_training)
+    monkeypatch.setattr(train, "_train_until_evaluation", no_training)
     assert train.train_run(mc, cfg, data, tmp_path / "run", tmp_path / "r.json", seed=0, log=lambda s: None) == first
     with pytest.raises(AssertionError, match="trained again"):
         train.train_run(mc, cfg, data, tmp_path / "run", tmp_path / "r.json", seed=1, log=lambda s: None)
@@ -165,6 +176,11 @@ def test_bad_settings_are_refused():
         train.TrainConfig(min_learning_rate=1.0)
     with pytest.raises(KeyError, match="validation"):
         train.train_run(models.ModelConfig(), train.TrainConfig(), {"train": ([], [])}, "x", "y", log=None)
+    with pytest.raises(ValueError, match="eval_every"):
+        train.TrainConfig(eval_every=0)
+    data = drift_splits()
+    with pytest.raises(ValueError, match="batch_size 256 exceeds the 96 training sequences"):
+        train.train_run(models.ModelConfig(n_features=4, n_classes=3), train.TrainConfig(), data, "x", "y", log=None)
 
 
 def test_evaluation_counts_predicted_classes_and_dead_scores():

@@ -9,7 +9,26 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["TrainingChapter"]
+__all__ = ["TrainingChapter", "fit_training_to_data"]
+
+
+def fit_training_to_data(settings: dict, n_train: int, min_evaluations: int = 1, log=print) -> dict:
+    """A profile's ``train.TrainConfig`` values made to fit a training split of ``n_train`` sequences:
+    the batch never exceeds the split, and the run's data budget (``max_epochs`` passes) holds at
+    least ``min_evaluations`` evaluations (``eval_every`` is lowered when it would not: the thesis's
+    500 updates are over three epochs of NTU, and over seventy of a folder of 227 sequences).
+    Each change is logged."""
+    out = dict(settings)
+    if out["batch_size"] > n_train:
+        log(f"batch size {out['batch_size']} > the {n_train} training sequences: batches of {n_train}")
+        out["batch_size"] = n_train
+    budget = (n_train // out["batch_size"]) * out["max_epochs"]  # updates: full batches only
+    asked = out.get("eval_every", 500)
+    if asked * min_evaluations > budget:
+        out["eval_every"] = max(1, budget // min_evaluations)
+        log(f"evaluation every {out['eval_every']} updates, not {asked}: {min_evaluations} evaluations "
+            f"in the {budget} updates of {out['max_epochs']} epochs of this data")  # fmt: skip
+    return out
 
 
 class TrainingChapter:
@@ -34,11 +53,15 @@ class TrainingChapter:
         self.runs = Path(runs_dir) / profile
         self.seeds = [seed + s for s in P.seeds]
         self.baseline_seeds = [seed + s for s in P.baseline_seeds]
-        self.data = dataset.load_or_generate(data_dir, P.synthetic, strict=strict)
+        self.notes: list[str] = []  # what the set-up adapted to the data, shown in the header
+        self.data = dataset.load_or_generate(data_dir, P.synthetic, strict=strict, log=self.notes.append)
         self.splits = dataset.prepare_splits(
-            self.data, "cross_subject", max_train=P.max_train, max_eval=P.max_eval, frame_step=P.frame_step,
-            seed=P.data_seed,
+            self.data, "cross_subject", max_train=P.max_train, max_eval=P.max_eval, seed=P.data_seed, fps=P.fps,
+            steps=P.steps, log=self.notes.append,
         )  # fmt: skip
+        self.train_settings = fit_training_to_data(
+            P.train, len(self.splits["train"][1]), P.min_evaluations, self.notes.append
+        )
         self.n_classes = len(self.data.actions)
         self.executor = sweep.LocalProcesses(P.workers) if P.workers > 1 else sweep.InProcess()
 
@@ -49,7 +72,9 @@ class TrainingChapter:
 
         return (
             f"skelrnn {skelrnn.__version__}, profile: {self.profile}, seeds {self.seeds} "
-            f"(improved baseline {self.baseline_seeds})\n" + ", ".join(f"{k} {v}" for k, v in describe().items())
+            f"(improved baseline {self.baseline_seeds})\n"
+            + ", ".join(f"{k} {v}" for k, v in describe().items())
+            + "".join(f"\n{note}" for note in self.notes)
         )
 
     def run(self, cells, seeds=None, log=print) -> list:
@@ -58,7 +83,7 @@ class TrainingChapter:
 
         return sweep.run_cells(
             cells, self.seeds if seeds is None else seeds, self.splits, baseline_model=self.P.baseline_model,
-            train_settings=self.P.train, n_classes=self.n_classes, results_dir=self.records, runs_dir=self.runs,
+            train_settings=self.train_settings, n_classes=self.n_classes, results_dir=self.records, runs_dir=self.runs,
             profile=self.profile, dataset_name=self.P.dataset_name, executor=self.executor, log=log,
         )  # fmt: skip
 

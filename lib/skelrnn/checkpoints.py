@@ -1,12 +1,12 @@
-"""The checkpoint store of one training run: save after an epoch, resume after a kill.
+"""The checkpoint store of one training run: save after an evaluation, resume after a kill.
 
 Defined for the training engine (``skelrnn.train``). A run folder holds
 
-- ``checkpoint-NNNN.keras``: the model after epoch NNNN, weights and optimizer state;
+- ``checkpoint-NNNNNNN.keras``: the model after update NNNNNNN, weights and optimizer state;
 - ``state.json``: the engine's state (epoch, history, schedule) and the name of the checkpoint
   it goes with, plus the states of the model's random generators (dropout masks) and of the
   backend's global generator, which ``.keras`` files do not keep;
-- ``best.weights.h5``: the weights of the best validation epoch so far.
+- ``best.weights.h5``: the weights of the best evaluation so far.
 
 Order of writing: the new checkpoint, then the state that names it (atomically), then the old
 checkpoint is removed. A kill at any moment leaves a state and the checkpoint it names.
@@ -63,7 +63,7 @@ class CheckpointStore:
         import keras
 
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        name = f"checkpoint-{state['epoch']:04d}.keras"
+        name = f"checkpoint-{state['update']:07d}.keras"
         model.save(self.run_dir / name)
         old = state.get("checkpoint")
         state["checkpoint"] = name

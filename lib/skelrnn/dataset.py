@@ -41,6 +41,9 @@ __all__ = [
     "same_performance",
     "make_features",
     "prepare_splits",
+    "frame_step_for",
+    "check_splits",
+    "declared_fps",
     "dataset_identity",
     "default_cache_dir",
     "split_indices",
@@ -127,6 +130,8 @@ CROSS_SUBJECT_TRAIN = (1, 2, 4, 5, 8, 9, 13, 14, 15, 16, 17, 18, 19, 25, 27, 28,
 VALIDATION_SUBJECTS = (25, 27, 28, 31, 34, 35, 38)
 # Cross-view protocol: cameras 2 and 3 train, camera 1 tests.
 CROSS_VIEW_TRAIN_CAMERAS = (2, 3)
+# Kinect v2 records NTU RGB+D at 30 frames per second.
+NTU_FPS = 30.0
 
 # Body-track rules shared by the NTU preprocessing of View-Adaptive LSTM, 2s-AGCN and PYSKL.
 NOISE_MAX_FRAMES = 11  # a track seen in 11 frames or fewer is noise
@@ -270,6 +275,12 @@ class SkeletonSet:
     second: np.ndarray
     has_second: np.ndarray
     manifest: dict = field(default_factory=dict)
+
+    @property
+    def fps(self) -> float:
+        """Frames per second of the sequences: 30 (NTU RGB+D, the synthetic data) unless the folder
+        declares another rate in ``dataset.json`` (``{"fps": 15}``)."""
+        return float(self.manifest.get("fps", NTU_FPS))
 
     def __len__(self) -> int:
         return len(self.names)
@@ -468,6 +479,19 @@ class BadFilesError(ValueError):
         super().__init__(f"{folder}: {len(self.bad)} file(s) could not be read:\n{lines}")
 
 
+def declared_fps(folder: Path) -> float:
+    """The frame rate a folder declares in ``dataset.json`` (``{"fps": 15}``), else 30 (NTU)."""
+    from skelrnn.io import read_json
+
+    path = Path(folder) / "dataset.json"
+    if not path.is_file():
+        return NTU_FPS
+    fps = read_json(path).get("fps", NTU_FPS)
+    if isinstance(fps, bool) or not isinstance(fps, (int, float)) or not fps > 0:
+        raise ValueError(f"{path}: field 'fps': expected a positive number of frames per second, got {fps!r}")
+    return float(fps)
+
+
 def _read_cache_or_none(cache_file: Path, log) -> SkeletonSet | None:
     """The cached set, or None (and a line saying why) when the cache is missing or damaged."""
     import zipfile
@@ -513,6 +537,7 @@ def load(
         data = _assemble(_parse_all(paths, workers), str(data_dir), key, misnamed)
         _save_cache(cache_file, data)
         write_json_atomic(cache_file.with_suffix(".manifest.json"), data.manifest)
+    data.manifest["fps"] = declared_fps(data_dir)
     bad = data.manifest.get("bad_files", {})
     if bad and strict:
         raise BadFilesError(data_dir, bad)
@@ -604,31 +629,74 @@ def make_features(
     return out
 
 
+def frame_step_for(lengths, source_fps: float = NTU_FPS, fps: float | None = None, steps: int | None = None) -> int:
+    """The stride that thins sequences of ``lengths`` frames (a training split), at ``source_fps``,
+    to at most ``fps`` frames per second and at most ``steps`` time steps in all (one pass over
+    the split); None: no such limit. 1 keeps every frame. A small folder keeps its frames, a
+    large one is thinned."""
+    by_rate = max(1, round(source_fps / fps)) if fps else 1
+    by_budget = max(1, -(-int(np.sum(lengths)) // int(steps))) if steps else 1
+    return max(by_rate, by_budget)
+
+
+def check_splits(data: SkeletonSet, indices: dict[str, np.ndarray], protocol: str) -> None:
+    """Refuse splits a training chapter cannot use, saying what is missing: an empty split (a folder
+    without the protocol's test or validation subjects, say) or a class with no training sequence."""
+    needs = {
+        "train": f"subjects {', '.join(map(str, sorted(set(CROSS_SUBJECT_TRAIN) - set(VALIDATION_SUBJECTS))))}"
+        if protocol == "cross_subject" else f"cameras {', '.join(map(str, CROSS_VIEW_TRAIN_CAMERAS))}",
+        "validation": f"subjects {', '.join(map(str, VALIDATION_SUBJECTS))} (the thesis's validation subjects)",
+        "test": "subjects outside the training list" if protocol == "cross_subject" else "camera 1",
+    }  # fmt: skip
+    source = data.manifest.get("source", "the dataset")
+    for part, idx in indices.items():
+        if len(idx) == 0:
+            raise ValueError(f"{source}: the {protocol} {part} split is empty: it needs sequences of {needs[part]}")
+    missing = sorted(set(range(len(data.actions))) - set(data.labels[indices["train"]].tolist()))
+    if missing:
+        names = ", ".join(data.class_names()[k] for k in missing)
+        raise ValueError(f"{source}: {len(missing)} class(es) have no training sequence ({protocol}): {names}")
+
+
 def prepare_splits(
     data: SkeletonSet,
     protocol: str = "cross_subject",
     max_train: int | None = None,
     max_eval: int | None = None,
-    frame_step: int = 1,
+    frame_step: int | None = None,
     seed: int = 0,
     preprocessing: str = "first_frame",
+    fps: float | None = None,
+    steps: int | None = None,
+    log=print,
 ) -> dict[str, tuple[list[np.ndarray], np.ndarray]]:
     """Features and labels of the train / validation / test splits of ``protocol``.
 
     Returns ``{part: (features, labels)}``: ``make_features`` arrays ``(T_i, 75)`` and class
     indices ``(N,)``. ``max_train`` and ``max_eval`` cap the sequences of the training and of
-    the evaluation splits (a sample drawn at random with ``seed``, in file order); None keeps
-    all. ``frame_step`` keeps every k-th frame.
+    the evaluation splits (a sample drawn at random with ``seed``, in file order), and ``log``
+    gets a line saying how many were left out; None keeps all. ``frame_step`` keeps every k-th
+    frame; None derives it from the training split (``frame_step_for`` with ``fps``, ``steps``
+    and the data's frame rate) and says so in ``log``. Splits that cannot be trained on are
+    refused (``check_splits``).
     """
     rng = np.random.default_rng(seed)
-    out = {}
-    for part, idx in data.split(protocol).items():
+    indices = data.split(protocol)
+    check_splits(data, indices, protocol)
+    for part, idx in indices.items():
         cap = max_train if part == "train" else max_eval
         if cap is not None and len(idx) > cap:
-            idx = np.sort(rng.choice(idx, size=cap, replace=False))
-        features = make_features(data, idx, preprocessing=preprocessing, frame_step=frame_step)
-        out[part] = (features, data.labels[idx])
-    return out
+            log(f"{part}: {cap} of the {len(idx)} sequences used ({len(idx) - cap} left out by the profile's cap)")
+            indices[part] = np.sort(rng.choice(idx, size=cap, replace=False))
+    if frame_step is None:
+        lengths = data.lengths[indices["train"]]
+        frame_step = frame_step_for(lengths, data.fps, fps, steps)
+        log(f"frames: 1 in {frame_step} kept ({data.fps / frame_step:.3g} fps from {data.fps:g}; "
+            f"mean training length {np.mean(-(-lengths // frame_step)):.1f} steps)")  # fmt: skip
+    return {
+        part: (make_features(data, idx, preprocessing=preprocessing, frame_step=frame_step), data.labels[idx])
+        for part, idx in indices.items()
+    }
 
 
 def same_performance(data: SkeletonSet, i: int) -> dict[int, int]:

@@ -414,19 +414,20 @@ def thesis_vs_measured_figure(frame, title: str, x_title: str = ""):
 
 
 def learning_curves_figure(runs, title: str = "Validation accuracy during training"):
-    """Validation accuracy against the epoch for ``(label, results.RunRecord)`` pairs; a marker on the best epoch."""
+    """Validation accuracy against the update for ``(label, results.RunRecord)`` pairs; a marker on the
+    best evaluation."""
     import plotly.graph_objects as go
 
     fig = go.Figure()
     for k, (label, record) in enumerate(runs):
         color = _PALETTE[k % len(_PALETTE)]
-        epochs = [h["epoch"] for h in record.history]
+        updates = [h["update"] for h in record.history]
         val = [100 * h["val_accuracy"] for h in record.history]
-        fig.add_trace(go.Scatter(x=epochs, y=val, mode="lines", name=label, line={"color": color}, legendgroup=label))
-        best = record.best_epoch - 1
+        fig.add_trace(go.Scatter(x=updates, y=val, mode="lines", name=label, line={"color": color}, legendgroup=label))
+        best = updates.index(record.best_update)
         fig.add_trace(
             go.Scatter(
-                x=[epochs[best]],
+                x=[updates[best]],
                 y=[val[best]],
                 mode="markers",
                 marker={"color": color, "size": 9},
@@ -437,7 +438,7 @@ def learning_curves_figure(runs, title: str = "Validation accuracy during traini
         )
     fig.update_layout(
         title=title,
-        xaxis_title="epoch",
+        xaxis_title="updates",
         yaxis_title="validation accuracy (%)",
         template="plotly_white",
         height=400,

@@ -135,13 +135,12 @@ def claims_summary(claims) -> str:
 
 
 def seconds_per_step(runs, train_steps: int) -> dict:
-    """Measured training cost per time step of one sequence (seconds), per cell: the mean epoch time
-    of its records (training and the validation pass) over ``train_steps``, the real time steps of
-    the training split that those runs read in an epoch. Keyed by ``(row, column)``."""
+    """Measured training cost per time step of one sequence (seconds), per cell: the training time of
+    its records (updates and validation passes) per epoch, over ``train_steps``, the real time steps
+    of the training split that those runs read in an epoch. Keyed by ``(row, column)``."""
     cost = {}
     for cell, _seed, record in runs:
-        epoch = np.mean([h["seconds"] for h in record.history])
-        cost.setdefault((cell.row, cell.column), []).append(epoch / train_steps)
+        cost.setdefault((cell.row, cell.column), []).append(record.wall_seconds / record.epochs / train_steps)
     return {key: float(np.mean(v)) for key, v in cost.items()}
 
 

@@ -19,7 +19,8 @@ from skelrnn.io import read_json, write_json_atomic
 __all__ = ["RECORD_FORMAT", "RUN_TIME_FIELDS", "RunRecord", "write_run_record", "read_run_record"]
 
 # Version 3: models describe their front-end and head (ModelConfig.front_end, .head).
-RECORD_FORMAT = 3
+# Version 4: evaluation every ``eval_every`` updates; history per evaluation, best_update, updates.
+RECORD_FORMAT = 4
 # Fields that measure time: they differ between an interrupted and a straight run.
 RUN_TIME_FIELDS = ("wall_seconds", "seconds", "resumed")
 
@@ -30,7 +31,9 @@ class RunRecord:
 
     The header (``format`` to ``dataset``) says what was trained: it is the run's identity, and a
     record whose header differs from the requested run's is not reused. ``history`` has one
-    entry per epoch (loss, accuracy, val_accuracy, learning_rate, seconds). Accuracies are
+    entry per evaluation: ``update`` (updates so far), ``epoch`` (passes over the training data
+    so far, a fraction), the training loss and accuracy since the previous evaluation,
+    ``val_accuracy``, ``learning_rate`` and ``seconds``. ``epochs`` is the data read, in passes. Accuracies are
     fractions in [0, 1]. ``test_score_activity`` is, per class, the share of test sequences on
     which the class's ReLU score is positive; a class at 0 is dead (``test_dead_scores`` counts
     them).
@@ -43,14 +46,15 @@ class RunRecord:
     profile: str
     dataset: dict
     history: list
-    best_epoch: int
+    best_update: int
     best_val_accuracy: float
     test_accuracy: float
     test_classes_predicted: int
     test_score_activity: list
     test_dead_scores: int
     weights: str
-    epochs: int
+    updates: int
+    epochs: float
     stopped: str
     wall_seconds: float
     resumed: int

@@ -234,6 +234,7 @@ def run_cells(
         record = read_run_record(path)
         log(
             f"{progress_bar(done, len(todo))} {done}/{len(todo)}  {labels[path]}: test accuracy "
-            f"{100 * record.test_accuracy:.1f} % after {record.epochs} epochs ({record.wall_seconds:.0f} s)"
+            f"{100 * record.test_accuracy:.1f} % after {record.updates} updates, {record.epochs:.1f} epochs "
+            f"({record.wall_seconds:.0f} s)"
         )
     return [(cell, seed, read_run_record(path)) for cell, seed, path in plan]

@@ -1099,3 +1099,26 @@ def generate(
             list(pool.map(_write_batch, [str(out_dir)] * n_batches, [config] * n_batches, batches))
     write_json_atomic(manifest, {"version": VERSION, "config": config.to_dict(), "files": [p.name for p in paths]})
     return paths
+
+
+# Subjects of ``write_small_folder``: five of NTU's cross-subject training subjects, one of the
+# thesis's validation subjects, three test subjects.
+SMALL_FOLDER_SUBJECTS = {"train": (1, 2, 4, 5, 8), "validation": (25,), "test": (3, 6, 7)}
+
+
+def write_small_folder(folder, seed: int = 0, workers: int | None = None) -> int:
+    """A folder shaped like a small real Kinect dataset (a few hundred short sequences, few
+    subjects), for checking that the profiles fit the data: the default actions, sequences of
+    16 to 76 frames at 30 fps, one replication, three cameras, and only the subjects of
+    ``SMALL_FOLDER_SUBJECTS``. Returns the number of ``.skeleton`` files written."""
+    from pathlib import Path
+
+    folder = Path(folder)
+    keep = {s for subjects in SMALL_FOLDER_SUBJECTS.values() for s in subjects}
+    config = SyntheticConfig(n_subjects=max(keep), n_replications=1, min_frames=16, max_frames=76, seed=seed)
+    generate(folder, config, workers=workers)
+    for path in folder.glob("*.skeleton"):
+        if int(path.name[9:12]) not in keep:
+            path.unlink()
+    (folder / MANIFEST).unlink(missing_ok=True)  # no longer the generator's whole output
+    return len(list(folder.glob("*.skeleton")))

@@ -42,11 +42,15 @@ class TrainConfig:
     batch_size        256
     learning_rate     Adam's initial rate, 5e-3; epsilon 1e-4, beta_1 0.9, beta_2 0.999
     clipnorm          the gradients are rescaled when their global L2 norm exceeds 1
-    max_epochs        an upper bound on the epochs
-    early_stopping    True: when validation accuracy has not improved for ``patience`` epochs the
-                      rate is divided by ``1 / lr_decay`` (10); training stops once it would go
-                      below ``min_learning_rate``; the weights of the best validation epoch are
-                      the result. False: ``max_epochs`` at the initial rate, the last weights.
+    max_epochs        an upper bound on the passes over the training data (epochs are a unit
+                      of data only: nothing else happens at their end)
+    eval_every        updates between two evaluations on the validation split (thesis, table 7:
+                      a checkpoint every 500 iterations); the last update is evaluated too
+    early_stopping    True: when validation accuracy has not improved for ``patience``
+                      evaluations the rate is divided by ``1 / lr_decay`` (10); training stops
+                      once it would go below ``min_learning_rate``; the weights of the best
+                      evaluation are the result. False: ``max_epochs`` at the initial rate, the
+                      last weights.
     bucketing         length-bucketed batches (``dataset.bucket_batches``)
     pad_multiple      padded lengths are rounded up to a multiple (fewer distinct shapes to trace)
     """
@@ -58,6 +62,7 @@ class TrainConfig:
     beta_2: float = 0.999
     clipnorm: float = 1.0
     max_epochs: int = 100
+    eval_every: int = 500
     early_stopping: bool = True
     patience: int = 5
     lr_decay: float = 0.1
@@ -66,7 +71,7 @@ class TrainConfig:
     pad_multiple: int = 8
 
     def __post_init__(self):
-        for name in ("batch_size", "max_epochs", "patience", "pad_multiple"):
+        for name in ("batch_size", "max_epochs", "eval_every", "patience", "pad_multiple"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name}: expected an integer >= 1, got {getattr(self, name)!r}")
         for name in ("learning_rate", "epsilon", "clipnorm", "min_learning_rate"):
@@ -87,15 +92,16 @@ class PlateauSchedule:
     After each evaluation: a validation accuracy above the best so far is the new best; otherwise
     the wait grows, and after ``patience`` evaluations without a new best the rate is multiplied
     by ``lr_decay`` and the wait starts again. The run stops when the rate would go below
-    ``min_learning_rate``, or after ``max_evaluations``. Without ``early_stopping`` only the
-    second rule applies. ``state`` is a plain dict, saved with the checkpoints.
+    ``min_learning_rate``, or when the data budget (``max_epochs``) is spent. Without
+    ``early_stopping`` only the second rule applies. ``state`` is a plain dict, saved with the
+    checkpoints.
     """
 
     def __init__(self, cfg: TrainConfig, state: dict | None = None):
         self.cfg = cfg
         self.state = state or {
             "learning_rate": cfg.learning_rate,
-            "best": {"epoch": 0, "val_accuracy": -1.0},
+            "best": {"update": 0, "val_accuracy": -1.0},
             "wait": 0,
             "stopped": None,
         }
@@ -108,12 +114,13 @@ class PlateauSchedule:
     def stopped(self) -> str | None:
         return self.state["stopped"]
 
-    def update(self, step: int, val_accuracy: float) -> bool:
-        """Take the evaluation after epoch ``step``; returns whether it is a new best."""
+    def update(self, update: int, val_accuracy: float, data_spent: bool = False) -> bool:
+        """Take the evaluation after ``update`` updates (``data_spent``: the last one the budget
+        allows); returns whether it is a new best."""
         s, cfg = self.state, self.cfg
         improved = val_accuracy > s["best"]["val_accuracy"]
         if improved:
-            s["best"] = {"epoch": step, "val_accuracy": val_accuracy}
+            s["best"] = {"update": update, "val_accuracy": val_accuracy}
             s["wait"] = 0
         else:
             s["wait"] += 1
@@ -122,7 +129,7 @@ class PlateauSchedule:
             s["wait"] = 0
             if s["learning_rate"] < cfg.min_learning_rate * (1 - 1e-9):
                 s["stopped"] = "minimum learning rate reached"
-        if step >= cfg.max_epochs and s["stopped"] is None:
+        if data_spent and s["stopped"] is None:
             s["stopped"] = "maximum epochs reached"
         return improved
 
@@ -176,12 +183,8 @@ def evaluate(scoring_model, features, labels, batch_size: int, pad_multiple: int
 
 
 def _train_epoch(model, batches) -> tuple[float, float]:
-    """One pass over ``batches`` with ``train_on_batch``; returns the sample-weighted mean loss and accuracy.
-
-    Batches of different lengths go straight to the compiled train step (Keras relaxes the traced
-    shape after the first few lengths); ``fit`` on a ``PyDataset`` would fix the time dimension
-    from its first batches and reject the longer ones that bucketing produces.
-    """
+    """One pass over ``batches`` with ``train_on_batch``; the sample-weighted mean loss and accuracy.
+    (The benchmarks time the engine's step with it.)"""
     total = loss_sum = correct = 0.0
     for k in range(len(batches)):
         x, y = batches[k]
@@ -191,6 +194,33 @@ def _train_epoch(model, batches) -> tuple[float, float]:
         correct += float(logs["accuracy"]) * len(y)
     batches.on_epoch_end()
     return loss_sum / total, correct / total
+
+
+def _train_until_evaluation(model, batches, state: dict, cfg: TrainConfig) -> tuple[float, float, bool]:
+    """Updates from ``state["epoch"]``, ``state["batch"]`` until the next evaluation is due (every
+    ``eval_every`` updates) or the data budget is spent; advances ``state``. Returns the
+    sample-weighted mean loss and accuracy of those updates, and whether the budget is spent.
+
+    Batches of different lengths go straight to the compiled train step (Keras relaxes the traced
+    shape after the first few lengths); ``fit`` on a ``PyDataset`` would fix the time dimension
+    from its first batches and reject the longer ones that bucketing produces.
+    """
+    total = loss_sum = correct = 0.0
+    while True:
+        if state["batch"] == 0 or batches.epoch != state["epoch"]:
+            batches.set_epoch(state["epoch"])  # batches depend only on (seed, epoch): resumable anywhere
+        x, y = batches[state["batch"]]
+        logs = model.train_on_batch(x, y, return_dict=True)
+        total += len(y)
+        loss_sum += float(logs["loss"]) * len(y)
+        correct += float(logs["accuracy"]) * len(y)
+        state["update"] += 1
+        state["batch"] += 1
+        if state["batch"] == len(batches):
+            state["epoch"], state["batch"] = state["epoch"] + 1, 0
+        spent = state["epoch"] >= cfg.max_epochs
+        if spent or state["update"] % cfg.eval_every == 0:
+            return loss_sum / total, correct / total, spent
 
 
 def progress_bar(done: int, total: int, width: int = 20) -> str:
@@ -226,8 +256,9 @@ def train_run(
 ) -> RunRecord:
     """Train one model and write its result record; resume if ``run_dir`` holds a checkpoint.
 
-    A checkpoint is written after an epoch when ``checkpoint_seconds`` of training have passed
-    since the last one (0: after every epoch); a killed run loses at most that much work.
+    A checkpoint is written after an evaluation when ``checkpoint_seconds`` of training have
+    passed since the last one (0: after every evaluation); a killed run loses at most that much
+    work. ``train_config.batch_size`` must not exceed the training split (``ValueError``).
 
     ``splits`` maps ``train``, ``validation`` and ``test`` to ``(features, labels)``: a list of
     ``(T_i, D)`` float arrays and ``(N,)`` int class indices. Returns the record. If the record
@@ -254,6 +285,9 @@ def train_run(
     if (record := _reusable(record_path, header)) is not None:
         return record
 
+    n_train = len(splits["train"][1])
+    if cfg.batch_size > n_train:
+        raise ValueError(f"batch_size {cfg.batch_size} exceeds the {n_train} training sequences (no full batch)")
     set_seed(seed)
     ignore_retracing_warnings()
     store = CheckpointStore(run_dir, header)
@@ -261,11 +295,12 @@ def train_run(
     if resumed is None:
         model = models.build_model(model_config)
         _compile(model, cfg)
-        state = {"epoch": 0, "history": [], "schedule": None, "checkpoint": None, "seconds": 0.0, "resumed": 0}
+        state = {"update": 0, "epoch": 0, "batch": 0, "history": [], "schedule": None, "checkpoint": None,
+                 "seconds": 0.0, "resumed": 0}  # fmt: skip
     else:
         model, state = resumed
         state["resumed"] += 1
-        log(f"resuming from epoch {state['epoch']} ({run_dir / state['checkpoint']})")
+        log(f"resuming after update {state['update']} ({run_dir / state['checkpoint']})")
     schedule = PlateauSchedule(cfg, state["schedule"])
     state["schedule"] = schedule.state
     scoring = models.scoring_model(model)  # built once: validation and test share its traced step
@@ -276,26 +311,27 @@ def train_run(
     writer = scalar_writer(run_dir / "tensorboard")
     since_checkpoint = 0.0
 
+    budget = cfg.max_epochs * len(batches)  # updates the data budget allows
     while schedule.stopped is None:
         start = time.perf_counter()
         model.optimizer.learning_rate.assign(schedule.learning_rate)
-        batches.set_epoch(state["epoch"])
-        loss, accuracy = _train_epoch(model, batches)
+        loss, accuracy, spent = _train_until_evaluation(model, batches, state, cfg)
         val_acc = evaluate(scoring, *splits["validation"], cfg.batch_size, cfg.pad_multiple)["accuracy"]
         seconds = time.perf_counter() - start
-        state["epoch"] += 1
-        entry = {"epoch": state["epoch"], "loss": loss, "accuracy": accuracy, "val_accuracy": val_acc,
-                 "learning_rate": schedule.learning_rate, "seconds": round(seconds, 3)}  # fmt: skip
+        update = state["update"]
+        entry = {"update": update, "epoch": round(update / len(batches), 4), "loss": loss,
+                 "accuracy": accuracy, "val_accuracy": val_acc, "learning_rate": schedule.learning_rate,
+                 "seconds": round(seconds, 3)}  # fmt: skip
         if not all(math.isfinite(entry[k]) for k in ("loss", "accuracy")):
-            raise FloatingPointError(f"{run_dir}: epoch {state['epoch']} ended with a non-finite loss ({loss})")
+            raise FloatingPointError(f"{run_dir}: update {update} ended with a non-finite loss ({loss})")
         state["history"].append(entry)
         state["seconds"] += seconds
-        improved = schedule.update(state["epoch"], val_acc)
+        improved = schedule.update(update, val_acc, data_spent=spent)
         if improved:
             store.save_best(model)
-        writer(state["epoch"], {k: entry[k] for k in ("loss", "accuracy", "val_accuracy", "learning_rate")})
+        writer(update, {k: entry[k] for k in ("loss", "accuracy", "val_accuracy", "learning_rate")})
         log(
-            f"{progress_bar(state['epoch'], cfg.max_epochs)} epoch {state['epoch']:>3}/{cfg.max_epochs}  "
+            f"{progress_bar(update, budget)} update {update:>5}/{budget} (epoch {entry['epoch']:.2f})  "
             f"loss {loss:.3f}  train {accuracy:.3f}  val {val_acc:.3f}  "
             f"lr {entry['learning_rate']:.0e}{'  *' if improved else ''}"
         )
@@ -311,14 +347,15 @@ def train_run(
     record = RunRecord(
         **header,
         history=state["history"],
-        best_epoch=schedule.state["best"]["epoch"],
+        best_update=schedule.state["best"]["update"],
         best_val_accuracy=schedule.state["best"]["val_accuracy"],
         test_accuracy=test["accuracy"],
         test_classes_predicted=test["classes_predicted"],
         test_score_activity=test["score_activity"],
         test_dead_scores=sum(a == 0 for a in test["score_activity"]),
-        weights="best validation epoch" if cfg.early_stopping else "last epoch",
-        epochs=state["epoch"],
+        weights="best evaluation" if cfg.early_stopping else "last update",
+        updates=state["update"],
+        epochs=round(state["update"] / len(batches), 4),
         stopped=schedule.stopped,
         wall_seconds=round(state["seconds"], 3),
         resumed=state["resumed"],

@@ -1,0 +1,103 @@
+"""Profiles fit the data: frames by rate and budget, batches capped, evaluations at least once an epoch,
+truncation said aloud, and splits that cannot be trained on refused with what is missing."""
+
+import json
+
+import numpy as np
+import pytest
+
+from skelrnn import chapters, dataset, synthetic
+
+SMALL = {"n_replications": 1, "n_cameras": 1, "actions": (8, 9), "max_frames": 40}
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("small")
+    synthetic.generate(tmp / "data", synthetic.SyntheticConfig(**SMALL), workers=1)
+    return dataset.load(tmp / "data", cache_dir=tmp / "cache", workers=1, log=lambda line: None)
+
+
+def test_the_frame_step_keeps_a_small_folder_and_thins_a_large_one():
+    assert dataset.frame_step_for([40] * 200, steps=3500) == 3  # 8,000 frames -> ceil(8000 / 3500)
+    assert dataset.frame_step_for([40] * 20, steps=3500) == 1  # 800 frames fit the budget
+    assert dataset.frame_step_for([90] * 384, steps=3500) == 10  # 34,560 frames
+    assert dataset.frame_step_for([90] * 384, fps=10) == 3  # 30 fps to 10 fps
+    assert dataset.frame_step_for([90] * 384, source_fps=15, fps=10) == 2  # round(1.5)
+    assert dataset.frame_step_for([90] * 384, fps=30, steps=None) == 1
+    assert dataset.frame_step_for([40] * 200, fps=10, steps=100_000) == 3, "the stricter limit wins"
+
+
+def test_truncation_and_the_chosen_stride_are_said(small):
+    logs = []
+    full = dataset.prepare_splits(small, fps=30, log=logs.append)
+    assert logs == [f"frames: 1 in 1 kept (30 fps from 30; mean training length "
+                    f"{np.mean([len(f) for f in full['train'][0]]):.1f} steps)"]  # fmt: skip
+    logs.clear()
+    n_test = len(full["test"][1])
+    capped = dataset.prepare_splits(small, max_eval=5, frame_step=2, log=logs.append)
+    assert len(capped["test"][1]) == 5
+    assert f"test: 5 of the {n_test} sequences used ({n_test - 5} left out by the profile's cap)" in logs
+    assert not any(line.startswith("frames") for line in logs), "a given frame_step is not derived"
+
+
+def test_a_declared_frame_rate_is_read_and_a_bad_one_refused(tmp_path):
+    assert dataset.declared_fps(tmp_path) == 30.0
+    (tmp_path / "dataset.json").write_text(json.dumps({"fps": 15}))
+    assert dataset.declared_fps(tmp_path) == 15.0
+    (tmp_path / "dataset.json").write_text(json.dumps({"fps": "fast"}))
+    with pytest.raises(ValueError, match=r"dataset\.json: field 'fps': expected a positive number"):
+        dataset.declared_fps(tmp_path)
+
+
+def test_splits_that_cannot_be_trained_on_say_what_is_missing(small):
+    keep = [i for i, n in enumerate(small.names) if n.subject not in dataset.VALIDATION_SUBJECTS]
+    no_validation = dataset.SkeletonSet(
+        names=[small.names[i] for i in keep], xyz=np.concatenate([small.sequence(i) for i in keep]),
+        failed=np.concatenate([small.failed_frames(i) for i in keep]),
+        offsets=np.concatenate([[0], np.cumsum(small.lengths[keep])]),
+        second=np.zeros((sum(small.lengths[keep]), 25, 3)),
+        has_second=np.zeros(len(keep), bool), manifest={"source": "folder X"},
+    )  # fmt: skip
+    with pytest.raises(ValueError, match=r"folder X: the cross_subject validation split is empty: .*25, 27, 28"):
+        dataset.prepare_splits(no_validation)
+    split = small.split("cross_subject")
+    only_one_class = {**split, "train": split["train"][small.labels[split["train"]] == 0]}
+    with pytest.raises(ValueError, match=r"1 class\(es\) have no training sequence"):
+        dataset.check_splits(small, only_one_class, "cross_subject")
+
+
+def test_training_settings_fit_the_training_split():
+    logs = []
+    full = {"batch_size": 256, "max_epochs": 100, "eval_every": 500}
+    assert chapters.fit_training_to_data(full, 40_000, 20, logs.append) == full, "NTU's scale: the thesis's values"
+    assert not logs
+    fitted = chapters.fit_training_to_data(full, 227, 20, logs.append)
+    assert fitted == {"batch_size": 227, "max_epochs": 100, "eval_every": 5}  # 100 updates / 20
+    assert logs == [
+        "batch size 256 > the 227 training sequences: batches of 227",
+        "evaluation every 5 updates, not 500: 20 evaluations in the 100 updates of 100 epochs of this data",
+    ]
+    quick = {"batch_size": 32, "max_epochs": 8, "eval_every": 500}
+    assert chapters.fit_training_to_data(quick, 384, 8, logs.append)["eval_every"] == 12  # once an epoch
+    assert chapters.fit_training_to_data(quick, 3, 8, logs.append) == {
+        "batch_size": 3,
+        "max_epochs": 8,
+        "eval_every": 1,
+    }
+
+
+def test_the_quick_profile_fits_a_small_folder(tmp_path):
+    files = synthetic.write_small_folder(tmp_path / "small", workers=1)
+    assert files == 14 * 9 * 3  # actions x subjects x cameras
+    chapter = chapters.TrainingChapter("baselines", "quick", 0, tmp_path / "r", data_dir=tmp_path / "small")
+    sizes = {part: len(y) for part, (_x, y) in chapter.splits.items()}
+    assert sizes == {"train": 14 * 5 * 3, "validation": 14 * 3, "test": 14 * 3 * 3}, "no split truncated"
+    lengths = [len(f) for f in chapter.splits["train"][0]]
+    assert np.mean(lengths) > 10, "a small folder keeps enough frames (quick thins the embedded data to 1 in 10)"
+    (frames,) = [note for note in chapter.notes if note.startswith("frames: 1 in ")]
+    train = chapter.data.split("cross_subject")["train"]
+    stride = dataset.frame_step_for(chapter.data.lengths[train], steps=chapter.P.steps)
+    assert frames.startswith(f"frames: 1 in {stride} kept") and stride < 10, frames
+    assert chapter.train_settings["eval_every"] == 210 // 32, "an evaluation every epoch of this data"
+    assert "left out" not in " ".join(chapter.notes)

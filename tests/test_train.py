@@ -228,9 +228,9 @@ def test_the_expected_retracing_warning_is_dropped_and_others_kept():
 def test_tensorboard_scalars_are_written_without_tensorflow(tmp_path):
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-    from skelrnn.backend import scalar_writer
+    from skelrnn.backend import ScalarWriter
 
-    writer = scalar_writer(tmp_path / "tb")
+    writer = ScalarWriter(tmp_path / "tb")
     assert not (tmp_path / "tb").exists(), "nothing logged, no file"
     for step in (1, 2, 3):
         writer(step, {"loss": 1.0 / step, "val_accuracy": 0.25 * step})

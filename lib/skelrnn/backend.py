@@ -21,7 +21,6 @@ __all__ = [
     "layer_gradients",
     "describe",
     "ScalarWriter",
-    "scalar_writer",
     "limit_threads",
     "ignore_retracing_warnings",
 ]
@@ -203,11 +202,6 @@ class ScalarWriter:
         if self._records is not None:
             self._records.close()
             self._records = None
-
-
-def scalar_writer(log_dir) -> ScalarWriter:
-    """A ``ScalarWriter`` for TensorBoard logs in ``log_dir``."""
-    return ScalarWriter(log_dir)
 
 
 def limit_threads(n: int) -> None:

@@ -182,20 +182,6 @@ def evaluate(scoring_model, features, labels, batch_size: int, pad_multiple: int
     }
 
 
-def _train_epoch(model, batches) -> tuple[float, float]:
-    """One pass over ``batches`` with ``train_on_batch``; the sample-weighted mean loss and accuracy.
-    (The benchmarks time the engine's step with it.)"""
-    total = loss_sum = correct = 0.0
-    for k in range(len(batches)):
-        x, y = batches[k]
-        logs = model.train_on_batch(x, y, return_dict=True)
-        total += len(y)
-        loss_sum += float(logs["loss"]) * len(y)
-        correct += float(logs["accuracy"]) * len(y)
-    batches.on_epoch_end()
-    return loss_sum / total, correct / total
-
-
 def _train_until_evaluation(model, batches, state: dict, cfg: TrainConfig) -> tuple[float, float, bool]:
     """Updates from ``state["epoch"]``, ``state["batch"]`` until the next evaluation is due (every
     ``eval_every`` updates) or the data budget is spent; advances ``state``. Returns the
@@ -265,7 +251,7 @@ def train_run(
     already exists with the same configuration, seed and data, it is returned without training.
     """
     from skelrnn import models
-    from skelrnn.backend import describe, ignore_retracing_warnings, scalar_writer, set_seed
+    from skelrnn.backend import ScalarWriter, describe, ignore_retracing_warnings, set_seed
     from skelrnn.checkpoints import CheckpointStore
     from skelrnn.dataset import SequenceBatches
     from skelrnn.results import write_run_record
@@ -308,7 +294,7 @@ def train_run(
         *splits["train"], batch_size=cfg.batch_size, bucketing=cfg.bucketing, seed=seed, multiple=cfg.pad_multiple,
         drop_remainder=True,
     )  # fmt: skip
-    writer = scalar_writer(run_dir / "tensorboard")
+    writer = ScalarWriter(run_dir / "tensorboard")
     since_checkpoint = 0.0
 
     budget = cfg.max_epochs * len(batches)  # updates the data budget allows

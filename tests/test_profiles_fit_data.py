@@ -76,15 +76,17 @@ def test_training_settings_fit_the_training_split():
     assert fitted == {"batch_size": 227, "max_epochs": 100, "eval_every": 5}  # 100 updates / 20
     assert logs == [
         "batch size 256 > the 227 training sequences: batches of 227",
-        "evaluation every 5 updates, not 500: 20 evaluations in the 100 updates of 100 epochs of this data",
+        "evaluation every 5 updates, not 500: 20 evaluations in a budget of 100 updates (100 epochs of this data)",
     ]
-    quick = {"batch_size": 32, "max_epochs": 8, "eval_every": 500}
-    assert chapters.fit_training_to_data(quick, 384, 8, logs.append)["eval_every"] == 12  # once an epoch
-    assert chapters.fit_training_to_data(quick, 3, 8, logs.append) == {
-        "batch_size": 3,
-        "max_epochs": 8,
-        "eval_every": 1,
-    }
+    quick = {"batch_size": 32, "max_epochs": 100, "max_updates": 200, "eval_every": 500}
+    # A budget of updates: the same evaluation interval on a large and a small folder.
+    assert chapters.fit_training_to_data(quick, 384, 8, logs.append)["eval_every"] == 25
+    assert chapters.fit_training_to_data(quick, 210, 8, logs.append)["eval_every"] == 25
+    assert logs[-1] == (
+        "evaluation every 25 updates, not 500: 8 evaluations in a budget of 200 updates (33.3 epochs of this data)"
+    )
+    # 3 sequences: batches of 3, 1 update an epoch, the 100 epochs come before the 200 updates.
+    assert chapters.fit_training_to_data(quick, 3, 8, logs.append) == {**quick, "batch_size": 3, "eval_every": 12}
 
 
 def test_the_quick_profile_fits_a_small_folder(tmp_path):
@@ -99,5 +101,5 @@ def test_the_quick_profile_fits_a_small_folder(tmp_path):
     train = chapter.data.split("cross_subject")["train"]
     stride = dataset.frame_step_for(chapter.data.lengths[train], steps=chapter.P.steps)
     assert frames.startswith(f"frames: 1 in {stride} kept") and stride < 10, frames
-    assert chapter.train_settings["eval_every"] == 210 // 32, "an evaluation every epoch of this data"
+    assert chapter.train_settings["eval_every"] == 25, "8 evaluations in the quick profile's 200 updates"
     assert "left out" not in " ".join(chapter.notes)

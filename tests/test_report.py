@@ -12,7 +12,7 @@ def fake_record(accuracy, predicted, dead):
     return RunRecord(
         format=4, model={}, train={}, seed=0, profile="test", dataset={}, history=[], best_update=1,
         best_val_accuracy=0.5, test_accuracy=accuracy, test_classes_predicted=predicted, test_score_activity=[],
-        test_dead_scores=dead, weights="last update", updates=3, epochs=3, stopped="maximum epochs reached",
+        test_dead_scores=dead, weights="last update", updates=3, epochs=3, stopped="budget spent",
         wall_seconds=1.0,
         resumed=0,
     )  # fmt: skip

@@ -60,7 +60,7 @@ def run_record(**changes):
     values = dict(
         format=4, model={"cell": "gru"}, train={}, seed=0, profile="smoke", dataset={"sha256": "0"}, history=[],
         best_update=1, best_val_accuracy=0.5, test_accuracy=0.25, test_classes_predicted=2, test_score_activity=[1.0],
-        test_dead_scores=0, weights="last update", updates=1, epochs=1.0, stopped="maximum epochs reached",
+        test_dead_scores=0, weights="last update", updates=1, epochs=1.0, stopped="budget spent",
         wall_seconds=1.5,
         resumed=0, environment={"backend": "jax"},
     )  # fmt: skip

@@ -152,7 +152,7 @@ def test_a_finished_record_is_not_trained_again_and_changes_retrain(tmp_path, mo
     mc = models.ModelConfig(n_features=4, n_classes=3, units=4, layers=1, keep_prob=1.0)
     data = drift_splits()
     first = train.train_run(mc, cfg, data, tmp_path / "run", tmp_path / "r.json", seed=0, log=lambda s: None)
-    assert first.weights == "last update" and first.epochs == 2 and first.stopped == "maximum epochs reached"
+    assert first.weights == "last update" and first.epochs == 2 and first.stopped == "budget spent"
     assert first.updates == 6 and [h["update"] for h in first.history] == [3, 6]
 
     def no_training(*args, **kwargs):
@@ -167,6 +167,21 @@ def test_a_finished_record_is_not_trained_again_and_changes_retrain(tmp_path, mo
     (tmp_path / "r.json").write_text(json.dumps(old))
     with pytest.raises(AssertionError, match="trained again"):
         train.train_run(mc, cfg, data, tmp_path / "run2", tmp_path / "r.json", seed=0, log=lambda s: None)
+
+
+def test_an_update_budget_ends_the_run_mid_epoch_whatever_the_epochs(tmp_path):
+    # 96 sequences in batches of 32: 3 updates an epoch. 7 updates end in the third epoch, and the
+    # last update is evaluated although it is not a multiple of eval_every.
+    cfg = train.TrainConfig(batch_size=32, max_epochs=100, max_updates=7, eval_every=3, early_stopping=False,
+                            pad_multiple=4)  # fmt: skip
+    assert train.update_budget(cfg, 3) == 7 and train.update_budget(cfg, 1) == 7
+    assert train.update_budget(train.TrainConfig(max_epochs=2, max_updates=7), 3) == 6, "the epochs come first"
+    mc = models.ModelConfig(n_features=4, n_classes=3, units=4, layers=1, keep_prob=1.0)
+    record = train.train_run(mc, cfg, drift_splits(), tmp_path / "run", tmp_path / "r.json", log=lambda s: None)
+    assert [h["update"] for h in record.history] == [3, 6, 7] and record.updates == 7
+    assert record.epochs == pytest.approx(7 / 3, abs=1e-4) and record.stopped == "budget spent"
+    with pytest.raises(ValueError, match="max_updates"):
+        train.TrainConfig(max_updates=0)
 
 
 def test_bad_settings_are_refused():

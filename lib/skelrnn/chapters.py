@@ -14,20 +14,23 @@ __all__ = ["TrainingChapter", "fit_training_to_data"]
 
 def fit_training_to_data(settings: dict, n_train: int, min_evaluations: int = 1, log=print) -> dict:
     """A profile's ``train.TrainConfig`` values made to fit a training split of ``n_train`` sequences:
-    the batch never exceeds the split, and the run's data budget (``max_epochs`` passes) holds at
-    least ``min_evaluations`` evaluations (``eval_every`` is lowered when it would not: the thesis's
-    500 updates are over three epochs of NTU, and over seventy of a folder of 227 sequences).
-    Each change is logged."""
+    the batch never exceeds the split, and the run's budget (``max_epochs`` passes, capped by
+    ``max_updates``) holds at least ``min_evaluations`` evaluations (``eval_every`` is lowered when
+    it would not: the thesis's 500 updates are over three epochs of NTU, and over seventy of a
+    folder of 227 sequences). Each change is logged."""
+    from skelrnn.train import TrainConfig, update_budget
+
     out = dict(settings)
     if out["batch_size"] > n_train:
         log(f"batch size {out['batch_size']} > the {n_train} training sequences: batches of {n_train}")
         out["batch_size"] = n_train
-    budget = (n_train // out["batch_size"]) * out["max_epochs"]  # updates: full batches only
+    per_epoch = n_train // out["batch_size"]  # full batches only
+    budget = update_budget(TrainConfig(**out), per_epoch)
     asked = out.get("eval_every", 500)
     if asked * min_evaluations > budget:
         out["eval_every"] = max(1, budget // min_evaluations)
         log(f"evaluation every {out['eval_every']} updates, not {asked}: {min_evaluations} evaluations "
-            f"in the {budget} updates of {out['max_epochs']} epochs of this data")  # fmt: skip
+            f"in a budget of {budget} updates ({budget / per_epoch:.3g} epochs of this data)")  # fmt: skip
     return out
 
 

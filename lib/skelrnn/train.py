@@ -30,6 +30,7 @@ __all__ = [
     "dataset_identity",
     "evaluate",
     "train_run",
+    "update_budget",
     "RUN_TIME_FIELDS",
     "RECORD_FORMAT",
 ]
@@ -44,6 +45,10 @@ class TrainConfig:
     clipnorm          the gradients are rescaled when their global L2 norm exceeds 1
     max_epochs        an upper bound on the passes over the training data (epochs are a unit
                       of data only: nothing else happens at their end)
+    max_updates       an upper bound on the updates (None: only ``max_epochs`` bounds the run);
+                      the budget is whichever bound comes first. A profile that fixes the
+                      updates, not the epochs, costs the same on any folder and lets early
+                      stopping, not the size of the folder, decide when a small one is learnt
     eval_every        updates between two evaluations on the validation split (thesis, table 7:
                       a checkpoint every 500 iterations); the last update is evaluated too
     early_stopping    True: when validation accuracy has not improved for ``patience``
@@ -62,6 +67,7 @@ class TrainConfig:
     beta_2: float = 0.999
     clipnorm: float = 1.0
     max_epochs: int = 100
+    max_updates: int | None = None
     eval_every: int = 500
     early_stopping: bool = True
     patience: int = 5
@@ -74,6 +80,8 @@ class TrainConfig:
         for name in ("batch_size", "max_epochs", "eval_every", "patience", "pad_multiple"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name}: expected an integer >= 1, got {getattr(self, name)!r}")
+        if self.max_updates is not None and int(self.max_updates) < 1:
+            raise ValueError(f"max_updates: expected None or an integer >= 1, got {self.max_updates!r}")
         for name in ("learning_rate", "epsilon", "clipnorm", "min_learning_rate"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name}: expected a positive number, got {getattr(self, name)!r}")
@@ -92,7 +100,7 @@ class PlateauSchedule:
     After each evaluation: a validation accuracy above the best so far is the new best; otherwise
     the wait grows, and after ``patience`` evaluations without a new best the rate is multiplied
     by ``lr_decay`` and the wait starts again. The run stops when the rate would go below
-    ``min_learning_rate``, or when the data budget (``max_epochs``) is spent. Without
+    ``min_learning_rate``, or when the budget (``max_epochs``, ``max_updates``) is spent. Without
     ``early_stopping`` only the second rule applies. ``state`` is a plain dict, saved with the
     checkpoints.
     """
@@ -130,7 +138,7 @@ class PlateauSchedule:
             if s["learning_rate"] < cfg.min_learning_rate * (1 - 1e-9):
                 s["stopped"] = "minimum learning rate reached"
         if data_spent and s["stopped"] is None:
-            s["stopped"] = "maximum epochs reached"
+            s["stopped"] = "budget spent"
         return improved
 
 
@@ -182,6 +190,12 @@ def evaluate(scoring_model, features, labels, batch_size: int, pad_multiple: int
     }
 
 
+def update_budget(cfg: TrainConfig, updates_per_epoch: int) -> int:
+    """The updates a run may make: ``max_epochs`` passes of ``updates_per_epoch``, capped by ``max_updates``."""
+    epochs = cfg.max_epochs * updates_per_epoch
+    return epochs if cfg.max_updates is None else min(epochs, int(cfg.max_updates))
+
+
 def _train_until_evaluation(model, batches, state: dict, cfg: TrainConfig) -> tuple[float, float, bool]:
     """Updates from ``state["epoch"]``, ``state["batch"]`` until the next evaluation is due (every
     ``eval_every`` updates) or the data budget is spent; advances ``state``. Returns the
@@ -204,7 +218,7 @@ def _train_until_evaluation(model, batches, state: dict, cfg: TrainConfig) -> tu
         state["batch"] += 1
         if state["batch"] == len(batches):
             state["epoch"], state["batch"] = state["epoch"] + 1, 0
-        spent = state["epoch"] >= cfg.max_epochs
+        spent = state["epoch"] >= cfg.max_epochs or state["update"] >= update_budget(cfg, len(batches))
         if spent or state["update"] % cfg.eval_every == 0:
             return loss_sum / total, correct / total, spent
 
@@ -297,7 +311,7 @@ def train_run(
     writer = ScalarWriter(run_dir / "tensorboard")
     since_checkpoint = 0.0
 
-    budget = cfg.max_epochs * len(batches)  # updates the data budget allows
+    budget = update_budget(cfg, len(batches))
     while schedule.stopped is None:
         start = time.perf_counter()
         model.optimizer.learning_rate.assign(schedule.learning_rate)

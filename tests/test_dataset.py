@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from skelrnn import dataset, ntu, preprocess
@@ -199,6 +199,8 @@ def test_padding_and_mask():
 
 
 @settings(max_examples=50, deadline=None)
+# Found by hypothesis in CI: a short batch cut at the long end padded 28 steps where 27 suffice.
+@example(lengths=[1] * 11 + [2, 2, 1], batch_size=13, seed=0)
 @given(
     lengths=st.lists(st.integers(1, 300), min_size=1, max_size=400),
     batch_size=st.integers(1, 64),

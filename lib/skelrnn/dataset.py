@@ -25,6 +25,7 @@ import numpy as np
 
 from skelrnn import ntu
 from skelrnn.io import write_arrays_atomic, write_json_atomic
+from skelrnn.ntu import NTU_ACTIONS
 from skelrnn.preprocess import fill_gaps_cubic
 
 __all__ = [
@@ -54,75 +55,6 @@ __all__ = [
     "summary",
 ]
 
-# The 60 action classes of NTU RGB+D, by action code (A001..A060) [shahroudy2016ntu].
-NTU_ACTIONS: dict[int, str] = dict(
-    enumerate(
-        (
-            "drink water",
-            "eat meal/snack",
-            "brushing teeth",
-            "brushing hair",
-            "drop",
-            "pickup",
-            "throw",
-            "sitting down",
-            "standing up (from sitting position)",
-            "clapping",
-            "reading",
-            "writing",
-            "tear up paper",
-            "wear jacket",
-            "take off jacket",
-            "wear a shoe",
-            "take off a shoe",
-            "wear on glasses",
-            "take off glasses",
-            "put on a hat/cap",
-            "take off a hat/cap",
-            "cheer up",
-            "hand waving",
-            "kicking something",
-            "reach into pocket",
-            "hopping (one foot jumping)",
-            "jump up",
-            "make a phone call/answer phone",
-            "playing with phone/tablet",
-            "typing on a keyboard",
-            "pointing to something with finger",
-            "taking a selfie",
-            "check time (from watch)",
-            "rub two hands together",
-            "nod head/bow",
-            "shake head",
-            "wipe face",
-            "salute",
-            "put the palms together",
-            "cross hands in front (say stop)",
-            "sneeze/cough",
-            "staggering",
-            "falling",
-            "touch head (headache)",
-            "touch chest (stomachache/heart pain)",
-            "touch back (backache)",
-            "touch neck (neckache)",
-            "nausea or vomiting condition",
-            "use a fan (with hand or paper)/feeling warm",
-            "punching/slapping other person",
-            "kicking other person",
-            "pushing other person",
-            "pat on back of other person",
-            "point finger at the other person",
-            "hugging other person",
-            "giving something to other person",
-            "touch other person's pocket",
-            "handshaking",
-            "walking towards each other",
-            "walking apart from each other",
-        ),  # fmt: skip
-        start=1,
-    )
-)
-assert len(NTU_ACTIONS) == 60
 
 # Cross-subject protocol of NTU RGB+D: these subjects train, the other 20 test.
 CROSS_SUBJECT_TRAIN = (1, 2, 4, 5, 8, 9, 13, 14, 15, 16, 17, 18, 19, 25, 27, 28, 31, 34, 35, 38)
@@ -745,7 +677,9 @@ def bucket_batches(lengths, batch_size: int, rng: np.random.Generator, pool: int
 
     The samples are shuffled, cut into pools of ``pool`` batches, each pool is sorted by length
     and cut into batches, and the batches are shuffled. Batches differ from epoch to epoch (the
-    pools do) but each holds neighbours in length, so little of it is padding.
+    pools do) but each holds neighbours in length, so little of it is padding. A pool that does
+    not fill whole batches leaves its short batch at the short end, where the missing rows would
+    have been the cheapest (cut at the long end, a single long sequence pads a batch of its own).
     """
     lengths = np.asarray(lengths)
     if batch_size < 1 or pool < 1:
@@ -755,7 +689,10 @@ def bucket_batches(lengths, batch_size: int, rng: np.random.Generator, pool: int
     for start in range(0, len(order), batch_size * pool):
         chunk = order[start : start + batch_size * pool]
         chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
-        batches.extend(chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size))
+        short = len(chunk) % batch_size
+        if short:
+            batches.append(chunk[:short])
+        batches.extend(chunk[i : i + batch_size] for i in range(short, len(chunk), batch_size))
     return [batches[i] for i in rng.permutation(len(batches))]
 
 

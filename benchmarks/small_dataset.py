@@ -2,12 +2,10 @@
 
     .venv/bin/python benchmarks/small_dataset.py [--seeds 3] [--out benchmarks/results/small_dataset.json]
 
-The folder is ``synthetic.write_small_folder``, shaped like a small real Kinect dataset: short
-sequences (16 to 76 frames at 30 fps; the generator makes none shorter than 16), one
-replication, three cameras, and only nine subjects: five training subjects (1, 2, 4, 5, 8), one
-validation subject (25) and three test subjects (3, 6, 7). The generator has 14 of NTU's
-actions until the 60-action dataset exists, so this folder has 14 classes, not the 20 of the
-folder that prompted the check.
+The folder is ``synthetic.write_small_folder``, shaped like a small real Kinect dataset: NTU's
+first 20 actions, short sequences (16 to 76 frames at 30 fps), one replication, three cameras,
+and only nine subjects: five training subjects (1, 2, 4, 5, 8), one validation subject (25) and
+three test subjects (3, 6, 7).
 
 * **engine**: ``chapters.TrainingChapter("baselines", "quick", ...)`` pointed at the folder, as
   a user would run the chapter: the quick profile fitted to the data (frames, batch, evaluation

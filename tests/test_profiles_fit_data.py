@@ -91,10 +91,10 @@ def test_training_settings_fit_the_training_split():
 
 def test_the_quick_profile_fits_a_small_folder(tmp_path):
     files = synthetic.write_small_folder(tmp_path / "small", workers=1)
-    assert files == 14 * 9 * 3  # actions x subjects x cameras
+    assert files == 20 * 9 * 3  # actions x subjects x cameras
     chapter = chapters.TrainingChapter("baselines", "quick", 0, tmp_path / "r", data_dir=tmp_path / "small")
     sizes = {part: len(y) for part, (_x, y) in chapter.splits.items()}
-    assert sizes == {"train": 14 * 5 * 3, "validation": 14 * 3, "test": 14 * 3 * 3}, "no split truncated"
+    assert sizes == {"train": 20 * 5 * 3, "validation": 20 * 3, "test": 20 * 3 * 3}, "no split truncated"
     lengths = [len(f) for f in chapter.splits["train"][0]]
     assert np.mean(lengths) > 10, "a small folder keeps enough frames (quick thins the embedded data to 1 in 10)"
     (frames,) = [note for note in chapter.notes if note.startswith("frames: 1 in ")]

@@ -7,7 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from skelrnn import ntu, synthetic
+from skelrnn import actions, dataset, ntu, synthetic
+from skelrnn.actions import INTERACTIONS, SPOTS
+from skelrnn.ntu import NTU_ACTIONS
 from skelrnn.skeleton import NTU_BONES, joint_index
 from skelrnn.synthetic import CLASSES, SyntheticConfig
 
@@ -39,7 +41,7 @@ def kabsch_rms(a: np.ndarray, b: np.ndarray) -> float:
 
 @pytest.fixture(scope="module")
 def population():
-    """Every sample of 4 subjects x 14 classes x 2 replications x 3 cameras (336), with default rates."""
+    """Every sample of 4 subjects x 60 classes x 1 replication x 3 cameras (720), with default rates."""
     config = SyntheticConfig(n_subjects=4)
     return {name: synthetic.make_sequence(name, config) for name in synthetic.sample_names(config)}
 
@@ -51,11 +53,18 @@ def population():
 
 def test_default_dataset_size_and_names():
     names = synthetic.sample_names()
-    assert len(names) == 40 * 14 * 2 * 3 == len(set(names))
+    assert len(names) == 40 * 60 * 1 * 3 == len(set(names))
     assert all(ntu.parse_sample_name(str(n)) == n for n in names)
-    assert {n.camera for n in names} == {1, 2, 3} and {n.replication for n in names} == {1, 2}
-    assert len(CLASSES) >= 12 and set(SyntheticConfig().actions) == set(CLASSES)
-    assert CLASSES[8].code == "A008" and CLASSES[9].name == "stand up"
+    assert {n.camera for n in names} == {1, 2, 3} and {n.replication for n in names} == {1}
+    assert sorted(CLASSES) == list(range(1, 61)) and SyntheticConfig().actions == tuple(range(1, 61))
+    assert all(CLASSES[a].name == NTU_ACTIONS[a] for a in CLASSES), "NTU's official names"
+    assert CLASSES[8].code == "A008" and CLASSES[9].name == "standing up (from sitting position)"
+    assert INTERACTIONS == tuple(range(50, 61))
+    # NTU's protocols on these names: 20 cross-subject training subjects of which 7 validate.
+    split = dataset.split_indices(names, "cross_subject")
+    assert {k: len(v) for k, v in split.items()} == {"train": 13 * 180, "validation": 7 * 180, "test": 20 * 180}
+    view = dataset.split_indices(names, "cross_view", validation=False)
+    assert {k: len(v) for k, v in view.items()} == {"test": 2400, "train": 4800}
 
 
 def test_config_is_validated_and_serialisable():
@@ -65,7 +74,9 @@ def test_config_is_validated_and_serialisable():
     for bad, field in [
         (dict(n_subjects=0), "n_subjects"),
         (dict(n_cameras=4), "n_cameras"),
-        (dict(actions=("A001",)), "actions"),
+        (dict(actions=("A061",)), "actions"),
+        (dict(occlusion_prob=2.0), "occlusion_prob"),
+        (dict(left_handed=-0.1), "left_handed"),
         (dict(actions=(8, 8)), "actions"),
         (dict(actions=()), "actions"),
         (dict(min_frames=60, max_frames=50), "max_frames"),
@@ -106,7 +117,7 @@ def test_generate_is_deterministic_and_independent_of_workers(tmp_path):
         made = synthetic.make_sequence(name, config)
         np.testing.assert_array_equal(seq.present, made.present)
         np.testing.assert_array_equal(seq.body_ids, made.body_ids)
-        np.testing.assert_allclose(seq.joints, made.joints, rtol=1e-6, atol=1e-6)  # 7 digits written
+        np.testing.assert_allclose(seq.joints, made.joints, rtol=1e-4, atol=1e-4)  # 5 digits written
 
 
 def test_generate_is_idempotent_and_regenerates_on_change(tmp_path):
@@ -137,7 +148,7 @@ def test_generate_is_idempotent_and_regenerates_on_change(tmp_path):
 @given(
     seed=st.integers(0, 2**32),
     subject=st.integers(1, 40),
-    replication=st.integers(1, 2),
+    replication=st.integers(1, 1),
     camera=st.integers(1, 3),
     action=st.sampled_from(sorted(CLASSES)),
 )
@@ -204,13 +215,15 @@ def test_bones_keep_their_length_and_differ_between_subjects():
 
 @pytest.mark.parametrize("noise, tolerance", [(0.0, 1e-6), (0.004, 0.04)])
 def test_the_three_cameras_see_one_motion(noise, tolerance):
-    config = SyntheticConfig.small(noise=noise, failure_prob=0.0, second_body_prob=0.0, actions=(22,))
+    config = SyntheticConfig.small(
+        noise=noise, failure_prob=0.0, second_body_prob=0.0, occlusion_prob=0.0, actions=(22,)
+    )
     views = [synthetic.make_sequence(ntu.SampleName(1, c, 1, 2, 22), config).xyz(0) for c in (1, 2, 3)]
     assert views[0].shape == views[1].shape == views[2].shape
     points = [v.reshape(-1, 3) for v in views]
     for a, b in [(0, 1), (0, 2), (1, 2)]:
         assert kabsch_rms(points[a], points[b]) < tolerance
-        assert np.sqrt(np.mean(np.sum((points[a] - points[b]) ** 2, axis=1))) > 0.3  # not the same coordinates
+        assert np.sqrt(np.mean(np.sum((points[a] - points[b]) ** 2, axis=1))) > 0.15  # not the same coordinates
     other = synthetic.make_sequence(ntu.SampleName(1, 1, 1, 1, 22), config).xyz(0)
     n = min(len(other), len(views[0]))
     assert kabsch_rms(other[:n].reshape(-1, 3), views[0][:n].reshape(-1, 3)) > 0.1  # another performance
@@ -266,7 +279,9 @@ def test_hopping_lifts_one_leg_and_jumping_both(population):
 
 
 def test_punching_follows_the_pointing_path_faster():
-    config = SyntheticConfig.small(noise=0.0, failure_prob=0.0, second_body_prob=0.0, actions=(31, 50))
+    # The classes' paths, without the performers' variations (handedness, partial, hesitant).
+    plain = dict(left_handed=0.0, partial_prob=0.0, hesitant_prob=0.0, occlusion_prob=0.0)
+    config = SyntheticConfig.small(noise=0.0, failure_prob=0.0, second_body_prob=0.0, actions=(31, 50), **plain)
     peak = {31: [], 50: []}
     for name in synthetic.sample_names(config):
         xyz = synthetic.make_sequence(name, config).xyz(0)
@@ -276,7 +291,7 @@ def test_punching_follows_the_pointing_path_faster():
         # Both raise the arm from hanging (180 degrees from the trunk's upward axis) to about horizontal.
         assert 75 < np.degrees(np.arccos(cos)).min() < 100, name
         peak[name.action].append(np.linalg.norm(np.diff(arm, axis=0), axis=1).max())
-    assert np.median(peak[50]) > 2 * np.median(peak[31])
+    assert np.median(peak[50]) > 1.5 * np.median(peak[31])
 
 
 def test_falling_down_ends_lying_for_a_minority_of_frames(population):
@@ -312,13 +327,116 @@ def test_failures_of_both_kinds_occur_and_are_short(population):
 
 
 def test_second_bodies_are_rejected_by_the_ntu_rules_and_the_actor_is_not(population):
-    extra = 0
+    extra = alone = 0
     for name, seq in population.items():
         xyz, seen = main_xyz(seq)
         assert wide_fraction(xyz[seen]) < 0.5, name
+        if name.action in INTERACTIONS:
+            continue
+        alone += 1
         if seq.n_bodies == 2:
             extra += 1
             other = seq.xyz(1)[seq.present[:, 1]]
             assert len(other) <= 11 or wide_fraction(other) > 0.7, name
             assert seq.body_ids[1] != seq.body_ids[0]
-    assert 0.03 * len(population) < extra < 0.25 * len(population)
+    assert 0.03 * alone < extra < 0.25 * alone
+
+
+def test_two_person_files_carry_two_real_people(population):
+    for name, seq in population.items():
+        if name.action not in INTERACTIONS:
+            continue
+        assert seq.n_bodies == 2 and seq.body_ids[0] != seq.body_ids[1], name
+        np.testing.assert_array_equal(seq.present[:, 0], seq.present[:, 1])  # tracked together, all along
+        both = seq.present[:, 0] & np.any(seq.xyz(0) != 0, axis=(1, 2))
+        a, b = seq.xyz(0)[both], seq.xyz(1)[both]
+        assert wide_fraction(b) < 0.5, name  # the partner passes the NTU person test too
+        apart = np.linalg.norm(a[:, PELVIS] - b[:, PELVIS], axis=1)
+        assert 0.3 < np.median(apart) < 3.5, (name, np.median(apart))
+        assert abs(bone_lengths(a).mean() - bone_lengths(b).mean()) > 1e-4, "two different bodies"
+    # The main-actor rule keeps both: the one that moves most is the actor, the other the second body.
+    choices = [dataset.choose_actors(seq) for n, seq in population.items() if n.action in INTERACTIONS]
+    assert all(c.second is not None and not c.rejected for c in choices)
+
+
+# ---------------------------------------------------------------------------------------------
+# The sixty actions: reaching, mirrors, confusable groups
+# ---------------------------------------------------------------------------------------------
+
+
+def test_every_spot_is_reached_and_the_kinematics_agree():
+    for spot, target in SPOTS.items():
+        angles = actions.reach(target)
+        assert np.linalg.norm(actions.hand_position(angles) - np.array(target)) < 0.02, spot
+    # hand_position is the forward kinematics of the motion that _arm writes.
+    m = actions._Motion.rest(1)
+    actions._arm(m, "L", x=-40, y=20, z=30, elbow=70)
+    pos, _ = actions._forward_kinematics(actions._euler_matrices(np.radians(m.angles)), actions._REST_OFFSETS)
+    hand = pos[0, actions.LHA] - pos[0, actions.SB] + actions._REST[actions.SB]
+    np.testing.assert_allclose(hand, actions.hand_position((-40, 20, 30, 70)), atol=1e-12)
+    with pytest.raises(ValueError, match="cannot get within 2 cm"):
+        actions.reach((0.0, 2.5, 0.0))
+
+
+@settings(max_examples=20, deadline=None)
+@given(action=st.sampled_from(sorted(CLASSES)), seed=st.integers(0, 2**16))
+def test_mirroring_twice_is_the_identity_and_swaps_the_sides(action, seed):
+    p = np.linspace(0.0, 1.0, 50)
+    m = CLASSES[action].generator(p, 1.0, np.random.default_rng(seed))
+    twice = actions.mirror(actions.mirror(m))
+    np.testing.assert_array_equal(twice.angles, m.angles)
+    once = actions.mirror(m)
+    np.testing.assert_array_equal(once.angles[:, actions.RSH, 0], m.angles[:, actions.LSH, 0])
+    np.testing.assert_array_equal(once.angles[:, actions.RSH, 1:], -m.angles[:, actions.LSH, 1:])
+
+
+@pytest.mark.parametrize("wear, take_off", [(14, 15), (16, 17), (18, 19), (20, 21), (8, 9)])
+def test_wear_and_take_off_are_one_path_in_opposite_time_orders(wear, take_off):
+    p = np.arange(65) / 64  # exact in binary: reversed, it is exactly 1 - p
+    on = CLASSES[wear].generator(p[::-1], 1.0, np.random.default_rng(3))
+    off = CLASSES[take_off].generator(p, 1.0, np.random.default_rng(3))
+    np.testing.assert_array_equal(on.angles, off.angles)
+
+
+HAND_TO_HEAD = (1, 3, 4, 18, 20, 28, 37, 41, 44)
+HAND_AT_CHEST = (11, 12, 29, 30, 33, 34, 39)
+
+
+def test_confusable_groups_bring_a_hand_to_the_same_places(population):
+    # Per class, over its 12 performances (partial ones stop short, so medians): how close a hand
+    # comes to the head, and how high the highest hand rises above the neck.
+    head, neck = joint_index("head"), joint_index("neck")
+    hands = [joint_index("left hand"), joint_index("right hand")]
+    near, height = {}, {}
+    for name, seq in population.items():
+        xyz, seen = main_xyz(seq)
+        xyz = xyz[seen]
+        near.setdefault(name.action, []).append(np.linalg.norm(xyz[:, hands] - xyz[:, [head]], axis=-1).min())
+        height.setdefault(name.action, []).append((xyz[:, hands, 1] - xyz[:, [neck], 1]).max())
+    for action in HAND_TO_HEAD:
+        assert np.median(near[action]) < 0.22, (action, near[action])
+    for action in HAND_AT_CHEST:
+        assert np.median(near[action]) > 0.3 and np.max(height[action]) < 0.05, (action, near[action], height[action])
+
+
+def test_subjects_differ_in_style_and_some_views_lose_a_limb(population):
+    config = SyntheticConfig(n_subjects=4)
+    styles = [synthetic._subject_style(s, config) for s in range(1, 41)]
+    assert 2 <= sum(s.left_handed for s in styles) <= 12  # about 15 % of 40
+    assert np.std([s.tempo for s in styles]) > 0.05 and np.std([s.amplitude for s in styles]) > 0.05
+    occluded = 0
+    for seq in population.values():
+        inferred = seq.joints[:, 0, :, 11] == 1.0
+        occluded += bool((inferred.mean(axis=0) > 0.18).any())  # one joint inferred in >= 18 % of frames
+    assert 0.1 * len(population) < occluded < 0.4 * len(population)
+
+
+def test_seated_variants_sit_for_the_whole_performance():
+    config = SyntheticConfig(n_subjects=12, n_cameras=1, actions=(30,), failure_prob=0.0)
+    heights = []
+    for name in synthetic.sample_names(config):
+        xyz, seen = main_xyz(synthetic.make_sequence(name, config))
+        floor = np.median(xyz[seen][:, [LEFT_ANKLE, RIGHT_ANKLE], 1])  # camera frame: heights from the ankles
+        heights.append(np.median(xyz[seen][:, PELVIS, 1]) - floor)
+    heights = np.array(heights)
+    assert (heights < 0.65).any() and (heights > 0.75).any(), heights  # typing: seated and standing

@@ -13,6 +13,11 @@ __all__ = ["PROFILES", "CHAPTERS", "get"]
 
 PROFILES = ("smoke", "quick", "full")
 
+_GALLERY = (1, 3, 28, 11, 30, 14, 15, 58)
+# The fourteen actions that the training chapters' quick tables were tuned on (issue 16 retunes
+# them for all sixty): until then the quick profile of chapters 03 and 04 generates only these.
+_QUICK_ACTIONS = (8, 9, 10, 22, 23, 24, 26, 27, 31, 35, 38, 42, 43, 50)
+
 CHAPTERS: dict[str, dict[str, dict]] = {
     # notebooks/01_rnn_math.ipynb
     "rnn_math": {
@@ -41,13 +46,15 @@ CHAPTERS: dict[str, dict[str, dict]] = {
     # notebooks/02_data.ipynb: overrides of synthetic.SyntheticConfig (used when data_dir is None)
     "data": {
         "smoke": {
-            "synthetic": {"n_replications": 1, "actions": (8, 9, 23, 43)},
-            "gallery": 4,  # classes shown in the 3D viewer
+            "synthetic": {"actions": (8, 9, 23, 43)},
+            "gallery": (8, 9, 23, 43),  # actions shown in the 3D viewer
             "gallery_stride": 4,  # keep every 4th frame in the viewer
             "batch_size": 32,  # for the padding comparison (the thesis trains with 256)
         },
-        "quick": {"synthetic": {}, "gallery": 8, "gallery_stride": 3, "batch_size": 256},
-        "full": {"synthetic": {}, "gallery": 8, "gallery_stride": 2, "batch_size": 256},
+        # The viewer shows two confusable groups (hand to head; hands at the chest), a wear / take
+        # off pair and an interaction.
+        "quick": {"synthetic": {}, "gallery": _GALLERY, "gallery_stride": 3, "batch_size": 256},
+        "full": {"synthetic": {}, "gallery": _GALLERY, "gallery_stride": 2, "batch_size": 256},
     },
 }
 
@@ -56,7 +63,7 @@ CHAPTERS: dict[str, dict[str, dict]] = {
 _IMPROVED_BASELINE = {"cell": "gru", "units": 100, "layers": 3, "bidirectional": False, "keep_prob": 0.5, "l2": 1e-4}
 _TRAINING = {
     "smoke": {
-        "synthetic": {"n_replications": 1, "actions": (8, 9, 23, 43)},
+        "synthetic": {"actions": (8, 9, 23, 43)},
         "dataset_name": "synthetic (smoke)",
         "max_train": 64,  # sequences, drawn at random with data_seed
         "max_eval": 64,
@@ -84,8 +91,8 @@ _TRAINING = {
         "workers": 2,  # training processes side by side (sweep.LocalProcesses)
     },
     "quick": {
-        "synthetic": {},
-        "dataset_name": "synthetic",
+        "synthetic": {"actions": _QUICK_ACTIONS},
+        "dataset_name": "synthetic (14 actions)",
         "max_train": 384,
         "max_eval": 256,
         "fps": None,

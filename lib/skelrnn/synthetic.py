@@ -1,25 +1,33 @@
-"""The embedded default dataset: Kinect-like NTU RGB+D skeletons made by forward kinematics.
+"""The embedded default dataset: Kinect-like NTU RGB+D skeletons of NTU's 60 actions, made by forward kinematics.
 
 Defined for the data chapter (thesis 3.1.1). Real NTU data cannot ship, so the book runs by
 default on this stand-in, written to disk as real ``.skeleton`` files with real NTU sample names
 (``SsssCcccPpppRrrrAaaa``) and read back through the NTU reader, so the real path is what runs.
+The actions themselves (key poses, inverse kinematics, the partner of an interaction) are
+``skelrnn.actions``; this module makes people perform them and cameras see them.
 
 How a file is made:
 
 * **Subject** ``P``: bone lengths of a rest pose, scaled by an overall height factor
-  (~N(1, 0.06)) and a few per-cent per bone (left and right alike); from ``(seed, P)`` only.
+  (~N(1, 0.06)) and a few per-cent per bone (left and right alike), and a style: left-handed
+  or not (``left_handed`` of the subjects), how wide and how fast they move, how they stand;
+  from ``(seed, P)`` only.
 * **Performance** ``(S, P, R, A)``: one motion of class ``A`` in world coordinates, made once and
-  seen by every camera. A class generator gives local joint rotations as a function of a phase
-  in [0, 1] and an amplitude; the phase runs through a random monotone time warp with idle
-  frames at both ends, at a random speed. Forward kinematics on the 25-joint tree gives joint
-  positions and rotations; the body stands on the floor (its lowest joint on it), faces the
-  camera its replication faces (as in NTU: replication 1 faces camera 2, replication 2 camera 3)
-  with a ±15° jitter, at a jittered floor position. From ``(seed, S, P, R, A)`` only.
+  seen by every camera. The class generator gives local joint rotations as a function of a
+  phase in [0, 1] and an amplitude; the phase runs through a random monotone time warp with
+  idle frames at both ends, at a random speed, and sometimes stalls (``hesitant_prob``); some
+  performances are partial (``partial_prob``: the motion scaled towards rest), the desk actions
+  are sometimes seated. Forward kinematics on the 25-joint tree gives joint positions and
+  rotations; the body stands on the floor (its lowest joint on it), faces the camera its
+  replication faces (as in NTU: replication 1 faces camera 2, replication 2 camera 3) within
+  15°, or within 60° for a turned performance (``turned_prob``), at a jittered floor position.
+  An interaction adds the partner, another person facing the actor. From ``(seed, S, P, R, A)``.
 * **View** ``C``: the camera of setup ``S`` (yaw -45°, 0°, +45° around the actor as in NTU,
   heights and distances per setup) sees the same world motion through a rigid transform, plus
-  its own sensor noise, Kinect failures (frames with no body, or all joints at 0), and
-  sometimes a second, spurious body that the NTU main-actor rules reject (a track of at most
-  11 frames, or a blob wider than 0.8 of its height). From the whole sample name.
+  its own sensor noise, a hand or leg it cannot see for a while (``occlusion_prob``: inferred
+  joints, tracking state 1, drifting), Kinect failures (frames with no body, or all joints at
+  0), and sometimes a second, spurious body that the NTU main-actor rules reject (a track of
+  at most 11 frames, or a blob wider than 0.8 of its height). From the whole sample name.
 
 Frames: the body frame has x to the person's left, y up, z to the person's front; the world
 frame has y up with the floor at y = 0; the Kinect camera frame has x to the sensor's left, y up
@@ -33,16 +41,56 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
 
 from skelrnn import ntu
+from skelrnn.actions import (
+    _FOOT_CLEARANCE,
+    _LEAVES,
+    _MIRROR,
+    _REST_OFFSETS,
+    CLASSES,
+    DEFAULT_ACTIONS,
+    HEAD,
+    LAN,
+    LEL,
+    LFT,
+    LHA,
+    LKN,
+    LTH,
+    LTIP,
+    LWR,
+    N_JOINTS,
+    NECK,
+    RAN,
+    REL,
+    RFT,
+    RHA,
+    RKN,
+    RTH,
+    RTIP,
+    RWR,
+    SB,
+    SPOTS,
+    SS,
+    ActionClass,
+    _arm,
+    _euler_matrices,
+    _forward_kinematics,
+    _leg,
+    _Motion,
+    _quat_mul,
+    _quaternions,
+    _yaw_matrix,
+    action_number,
+    mirror,
+    reach,
+)  # fmt: skip
 from skelrnn.parallel import process_pool, worker_count
-from skelrnn.skeleton import NTU_PARENTS
 
 __all__ = [
     "VERSION",
@@ -56,68 +104,9 @@ __all__ = [
 ]
 
 # Bump when the generator changes what it writes: a dataset on disk with another version is regenerated.
-VERSION = "synthetic-1"
+VERSION = "synthetic-2"
 MANIFEST = "manifest.json"
 
-# ---------------------------------------------------------------------------------------------
-# The skeleton: joints, tree order, rest pose
-# ---------------------------------------------------------------------------------------------
-
-(SB, SM, NECK, HEAD, LSH, LEL, LWR, LHA, RSH, REL, RWR, RHA) = range(12)
-(LHIP, LKN, LAN, LFT, RHIP, RKN, RAN, RFT, SS, LTIP, LTH, RTIP, RTH) = range(12, 25)
-N_JOINTS = 25
-_PARENTS = np.array(NTU_PARENTS)
-_MIRROR = {LSH: RSH, LEL: REL, LWR: RWR, LHA: RHA, LTIP: RTIP, LTH: RTH, LHIP: RHIP, LKN: RKN, LAN: RAN, LFT: RFT}
-_LEAVES = tuple(j for j in range(N_JOINTS) if j not in set(NTU_PARENTS))
-
-
-def _tree_order(parents: tuple[int, ...]) -> tuple[int, ...]:
-    """Joints ordered so that each comes after its parent (the NTU numbering is not: neck 2 <- 20)."""
-    order, placed = [], set()
-    while len(order) < len(parents):
-        ready = [j for j, p in enumerate(parents) if j not in placed and (p < 0 or p in placed)]
-        if not ready:
-            raise ValueError("the parent array has a cycle")
-        order += ready
-        placed.update(ready)
-    return tuple(order)
-
-
-_ORDER = _tree_order(NTU_PARENTS)
-
-# Rest pose of a 1.72 m person standing with arms hanging: body frame, metres, floor at y = 0.
-# Only the left side and the midline are listed; the right side is the mirror image (x -> -x).
-_REST_LEFT = {
-    SB: (0.0, 0.98, -0.01),
-    SM: (0.0, 1.24, 0.0),
-    SS: (0.0, 1.45, 0.0),
-    NECK: (0.0, 1.53, 0.01),
-    HEAD: (0.0, 1.66, 0.03),
-    LSH: (0.17, 1.41, -0.01),
-    LEL: (0.19, 1.13, -0.03),
-    LWR: (0.2, 0.88, -0.01),
-    LHA: (0.2, 0.81, 0.0),
-    LTIP: (0.2, 0.73, 0.01),
-    LTH: (0.18, 0.83, 0.04),
-    LHIP: (0.08, 0.91, 0.0),
-    LKN: (0.09, 0.5, 0.02),
-    LAN: (0.09, 0.08, -0.02),
-    LFT: (0.1, 0.03, 0.11),
-}
-
-
-def _rest_positions() -> np.ndarray:
-    pos = np.zeros((N_JOINTS, 3))
-    for j, p in _REST_LEFT.items():
-        pos[j] = p
-        if j in _MIRROR:
-            pos[_MIRROR[j]] = (-p[0], p[1], p[2])
-    return pos
-
-
-_REST = _rest_positions()
-_REST_OFFSETS = np.where(_PARENTS[:, None] >= 0, _REST - _REST[np.maximum(_PARENTS, 0)], _REST)
-_FOOT_CLEARANCE = 0.03  # rest height of the foot joint above the floor, metres
 
 # Sensor noise multiplier per joint: the Kinect is steadiest on the torso, worst at the extremities.
 _NOISE_WEIGHT = np.ones(N_JOINTS)
@@ -167,482 +156,6 @@ def _facing_camera(replication: int) -> int:
 
 
 # ---------------------------------------------------------------------------------------------
-# Rotations
-# ---------------------------------------------------------------------------------------------
-
-
-def _euler_matrices(angles: np.ndarray) -> np.ndarray:
-    """Rotation matrices ``Rz(c) @ Ry(b) @ Rx(a)`` of angles ``(..., 3)`` = (a, b, c) radians -> ``(..., 3, 3)``."""
-    ca, cb, cc = np.cos(angles[..., 0]), np.cos(angles[..., 1]), np.cos(angles[..., 2])
-    sa, sb, sc = np.sin(angles[..., 0]), np.sin(angles[..., 1]), np.sin(angles[..., 2])
-    out = np.empty(angles.shape[:-1] + (3, 3))
-    out[..., 0, 0] = cc * cb
-    out[..., 0, 1] = cc * sb * sa - sc * ca
-    out[..., 0, 2] = cc * sb * ca + sc * sa
-    out[..., 1, 0] = sc * cb
-    out[..., 1, 1] = sc * sb * sa + cc * ca
-    out[..., 1, 2] = sc * sb * ca - cc * sa
-    out[..., 2, 0] = -sb
-    out[..., 2, 1] = cb * sa
-    out[..., 2, 2] = cb * ca
-    return out
-
-
-def _yaw_matrix(yaw: float) -> np.ndarray:
-    c, s = math.cos(yaw), math.sin(yaw)
-    return np.array([[c, 0.0, s], [0.0, 1.0, 0.0], [-s, 0.0, c]])
-
-
-def _quaternions(rot: np.ndarray) -> np.ndarray:
-    """Unit quaternions (w, x, y, z), w >= 0, of rotation matrices ``(..., 3, 3)`` -> ``(..., 4)``.
-
-    Each of the four textbook formulas is stable where its own component is largest; all four
-    are computed (cheap, vectorised) and the best one is picked per matrix.
-    """
-    r = rot
-    m00, m11, m22 = r[..., 0, 0], r[..., 1, 1], r[..., 2, 2]
-    a, b, c = r[..., 2, 1] - r[..., 1, 2], r[..., 0, 2] - r[..., 2, 0], r[..., 1, 0] - r[..., 0, 1]
-    d, e, f = r[..., 0, 1] + r[..., 1, 0], r[..., 0, 2] + r[..., 2, 0], r[..., 1, 2] + r[..., 2, 1]
-    cands = np.stack(
-        [
-            np.stack([1 + m00 + m11 + m22, a, b, c], -1),
-            np.stack([a, 1 + m00 - m11 - m22, d, e], -1),
-            np.stack([b, d, 1 - m00 + m11 - m22, f], -1),
-            np.stack([c, e, f, 1 - m00 - m11 + m22], -1),
-        ],
-        -2,
-    )
-    diag = np.stack([1 + m00 + m11 + m22, 1 + m00 - m11 - m22, 1 - m00 + m11 - m22, 1 - m00 - m11 + m22], -1)
-    best = np.take_along_axis(cands, diag.argmax(-1)[..., None, None], axis=-2)[..., 0, :]
-    best /= np.linalg.norm(best, axis=-1, keepdims=True)
-    return np.where(best[..., :1] < 0, -best, best)
-
-
-def _quat_mul(q: np.ndarray, r: np.ndarray) -> np.ndarray:
-    """Hamilton product of quaternions ``q (4,)`` and ``r (..., 4)``, both (w, x, y, z)."""
-    w1, x1, y1, z1 = q
-    w2, x2, y2, z2 = np.moveaxis(r, -1, 0)
-    return np.stack(
-        [
-            w1 * w2 - x1 * x2 - y1 * y2 - z1 * z2,
-            w1 * x2 + x1 * w2 + y1 * z2 - z1 * y2,
-            w1 * y2 - x1 * z2 + y1 * w2 + z1 * x2,
-            w1 * z2 + x1 * y2 - y1 * x2 + z1 * w2,
-        ],
-        -1,
-    )
-
-
-def _forward_kinematics(local: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Joint positions and global rotations from local rotations, vectorised over frames.
-
-    local    (T, 25, 3, 3)  rotation of each joint relative to its parent (the root's is global)
-    offsets  (25, 3)        bone vector from the parent to each joint in the rest pose, metres
-    returns  positions (T, 25, 3) metres with the root at the origin, global rotations (T, 25, 3, 3)
-
-    A joint's rotation turns the bones below it: ``P[j] = P[parent] + G[parent] @ offsets[j]`` and
-    ``G[j] = G[parent] @ local[j]``.
-    """
-    n = local.shape[0]
-    glob = np.empty_like(local)
-    pos = np.zeros((n, N_JOINTS, 3))
-    glob[:, _ORDER[0]] = local[:, _ORDER[0]]
-    for j in _ORDER[1:]:
-        p = NTU_PARENTS[j]
-        glob[:, j] = glob[:, p] @ local[:, j]
-        pos[:, j] = pos[:, p] + glob[:, p] @ offsets[j]
-    return pos, glob
-
-
-# ---------------------------------------------------------------------------------------------
-# Motion building blocks (phase p in [0, 1], arrays (T,))
-# ---------------------------------------------------------------------------------------------
-
-
-def _ease(x):
-    x = np.clip(x, 0.0, 1.0)
-    return x * x * (3.0 - 2.0 * x)
-
-
-def _ramp(p, a, b):
-    """0 before ``a``, 1 after ``b``, smooth in between."""
-    return _ease((p - a) / (b - a))
-
-
-def _window(p, a, b, c, d):
-    """Up over [a, b], held, down over [c, d]."""
-    return _ramp(p, a, b) * (1.0 - _ramp(p, c, d))
-
-
-def _keys(p, knots, values):
-    """Smooth key-frame curve through (knot, value) pairs, constant outside the knots."""
-    knots = np.asarray(knots, dtype=float)
-    values = np.asarray(values, dtype=float)
-    i = np.clip(np.searchsorted(knots, p, side="right") - 1, 0, len(knots) - 2)
-    u = _ease((p - knots[i]) / (knots[i + 1] - knots[i]))
-    return values[i] + (values[i + 1] - values[i]) * u
-
-
-def _cycles(p, a, b, n):
-    """Position within ``n`` equal cycles spread over [a, b]: (cycle fraction in [0, 1), inside mask)."""
-    u = (p - a) / (b - a)
-    inside = (u >= 0) & (u < 1)
-    q = np.clip(u, 0.0, 1.0 - 1e-12) * n
-    return q - np.floor(q), inside
-
-
-@dataclass
-class _Motion:
-    """What a class generator returns.
-
-    angles  (T, 25, 3)  local Euler angles (x, y, z) in degrees, composed ``Rz @ Ry @ Rx``
-    shift   (T, 3)      body-frame displacement added after grounding, metres (walks, jumps)
-    anchor  joints whose mean floor position (x, z) is pinned at its rest value (planted feet);
-            ``None`` when ``shift`` alone moves the body over the floor
-    """
-
-    angles: np.ndarray
-    shift: np.ndarray
-    anchor: tuple[int, ...] | None = (LAN, RAN)
-
-    @classmethod
-    def rest(cls, n: int) -> _Motion:
-        return cls(np.zeros((n, N_JOINTS, 3)), np.zeros((n, 3)))
-
-
-def _side(joint: int, side: str) -> int:
-    return joint if side == "L" else _MIRROR[joint]
-
-
-def _arm(m: _Motion, side: str, x=0.0, y=0.0, z=0.0, elbow=0.0) -> None:
-    """Add shoulder angles and elbow flexion (degrees), given for the left arm and mirrored for the right.
-
-    Left-arm sense: x < 0 raises the arm forward, z > 0 raises it sideways, y > 0 turns it outwards
-    about the vertical (horizontal abduction); elbow > 0 bends the forearm forward.
-    """
-    mirror = 1.0 if side == "L" else -1.0
-    sh, el = _side(LSH, side), _side(LEL, side)
-    m.angles[:, sh, 0] += x
-    m.angles[:, sh, 1] += mirror * y
-    m.angles[:, sh, 2] += mirror * z
-    m.angles[:, el, 0] -= elbow
-
-
-def _leg(m: _Motion, side: str, hip=0.0, knee=0.0, abd=0.0, foot=0.0) -> None:
-    """Add hip flexion (thigh forward), knee flexion, hip abduction (outwards) and foot pointing
-    (degrees, left sense mirrored for the right). The ankle turns back what hip and knee did, so
-    the foot stays level unless ``foot`` points it down."""
-    mirror = 1.0 if side == "L" else -1.0
-    m.angles[:, _side(LHIP, side), 0] -= hip
-    m.angles[:, _side(LHIP, side), 2] += mirror * abd
-    m.angles[:, _side(LKN, side), 0] += knee
-    m.angles[:, _side(LAN, side), 0] += hip - knee + foot
-
-
-def _bow(m: _Motion, angle, keep_arms: bool = True) -> None:
-    """Bend the trunk forward by ``angle`` degrees, spread over pelvis, spine and shoulders; the legs
-    stay put (the hips turn the pelvis part back) and, with ``keep_arms``, the arms keep hanging."""
-    angle = np.broadcast_to(np.asarray(angle, dtype=float), (m.angles.shape[0],))
-    m.angles[:, SB, 0] += 0.25 * angle
-    m.angles[:, [LHIP, RHIP], 0] -= 0.25 * angle[:, None]
-    m.angles[:, SM, 0] += 0.45 * angle
-    m.angles[:, SS, 0] += 0.3 * angle
-    if keep_arms:
-        m.angles[:, [LSH, RSH], 0] -= angle[:, None]
-
-
-# ---------------------------------------------------------------------------------------------
-# The action classes: generators of phase and amplitude
-# ---------------------------------------------------------------------------------------------
-# Each takes p (T,) in [0, 1] (idle frames are p = 0 or 1), an amplitude near 1 and the
-# performance's random generator (for discrete choices such as the number of claps).
-
-
-def _sit_down(p, amp, rng) -> _Motion:
-    m = _Motion.rest(len(p))
-    s = _ramp(p, 0.05, 0.9)
-    # Hips and knees to about 95-100 degrees: the pelvis drops by a thigh length (~0.45 m) and goes back.
-    _leg(m, "L", hip=95 * s, knee=100 * s)
-    _leg(m, "R", hip=95 * s, knee=100 * s)
-    # The trunk leans forward while the weight moves onto the seat, then straightens.
-    _bow(m, amp * 35 * np.sin(np.pi * s) + 8 * s)
-    for side in "LR":
-        _arm(m, side, x=-25 * s, elbow=45 * s)
-    return m
-
-
-def _stand_up(p, amp, rng) -> _Motion:
-    # Exactly sit down played backwards: the pair differs in time order only.
-    return _sit_down(1.0 - p, amp, rng)
-
-
-def _clapping(p, amp, rng) -> _Motion:
-    m = _Motion.rest(len(p))
-    up = _window(p, 0.0, 0.15, 0.85, 1.0)
-    frac, inside = _cycles(p, 0.15, 0.85, int(rng.integers(5, 10)))
-    closed = np.where(inside, 0.5 + 0.5 * np.cos(2 * np.pi * frac), 1.0)  # 1 when the hands meet
-    # Forearms forward, upper arms swung towards the midline until the palms touch (calibrated).
-    swing = up * (_CLAP_MEET - amp * 28.0 * (1.0 - closed))
-    for side in "LR":
-        _arm(m, side, x=-40 * up, y=-swing, elbow=75 * up)
-    return m
-
-
-_CLAP_MEET = 23.0  # degrees of horizontal swing at which the two hands touch in the clapping pose
-
-
-def _cheer_up(p, amp, rng) -> _Motion:
-    m = _Motion.rest(len(p))
-    up = _window(p, 0.0, 0.2, 0.85, 1.0)
-    frac, inside = _cycles(p, 0.2, 0.85, int(rng.integers(3, 7)))
-    shake = np.where(inside, np.sin(2 * np.pi * frac), 0.0)
-    for side in "LR":
-        # With the arm overhead, a negative z opens it outwards (a V above the head).
-        _arm(m, side, x=-165 * up, z=-up * (20 + 12 * amp * shake), elbow=up * (20 + 18 * amp * shake))
-    return m
-
-
-def _hand_waving(p, amp, rng) -> _Motion:
-    m = _Motion.rest(len(p))
-    up = _window(p, 0.0, 0.2, 0.85, 1.0)
-    frac, inside = _cycles(p, 0.2, 0.85, int(rng.integers(3, 7)))
-    wave = np.where(inside, np.sin(2 * np.pi * frac), 0.0)
-    # Upper arm out to the side and turned so that the bent forearm points up; the forearm then
-    # swings in the frontal plane, towards the head and away.
-    _arm(m, "R", y=90 * up, z=85 * up, elbow=up * (90 + 35 * amp * wave))
-    return m
-
-
-def _kicking(p, amp, rng) -> _Motion:
-    m = _Motion.rest(len(p))
-    knots = (0.0, 0.2, 0.36, 0.5, 0.78, 1.0)
-    hip = _keys(p, knots, (0, -15, 75 * amp, 30, 0, 0))
-    knee = _keys(p, knots, (0, 55, 8, 60, 0, 0))
-    _leg(m, "R", hip=hip, knee=knee, foot=_keys(p, knots, (0, 10, 25, 5, 0, 0)))
-    _leg(m, "L", knee=_keys(p, knots, (0, 10, 12, 10, 0, 0)), hip=_keys(p, knots, (0, 5, 6, 5, 0, 0)))
-    _bow(m, _keys(p, knots, (0, 5, -12, -4, 0, 0)))
-    for side in "LR":
-        _arm(m, side, z=_keys(p, knots, (0, 15, 25, 15, 0, 0)), elbow=_keys(p, knots, (0, 20, 30, 20, 0, 0)))
-    m.anchor = (LAN,)  # the standing leg
-    return m
-
-
-def _hopping(p, amp, rng) -> _Motion:
-    m = _Motion.rest(len(p))
-    lift = _window(p, 0.0, 0.12, 0.88, 1.0)
-    _leg(m, "L", hip=35 * lift, knee=80 * lift)
-    frac, inside = _cycles(p, 0.15, 0.85, int(rng.integers(3, 7)))
-    flying = inside & (frac < 0.6)
-    v = np.clip(frac / 0.6, 0, 1)
-    land = np.where(inside & ~flying, np.sin(np.pi * np.clip((frac - 0.6) / 0.4, 0, 1)), 0.0)
-    _leg(m, "R", hip=15 * land, knee=30 * land, foot=np.where(flying, 20 * np.sin(np.pi * v), 0.0))
-    for side in "LR":
-        _arm(m, side, z=20 * lift, elbow=35 * lift)
-    m.shift[:, 1] = np.where(flying, amp * 0.1 * 4 * v * (1 - v), 0.0)
-    m.anchor = (RAN,)
-    return m
-
-
-def _jump_up(p, amp, rng) -> _Motion:
-    m = _Motion.rest(len(p))
-    frac, inside = _cycles(p, 0.1, 0.9, int(rng.integers(1, 3)))
-    crouch = np.where(inside & (frac < 0.35), np.sin(np.pi * np.clip(frac / 0.35, 0, 1)), 0.0)
-    flying = inside & (frac >= 0.35) & (frac < 0.65)
-    v = np.clip((frac - 0.35) / 0.3, 0, 1)
-    crouch += np.where(inside & (frac >= 0.65), 0.7 * np.sin(np.pi * np.clip((frac - 0.65) / 0.35, 0, 1)), 0.0)
-    air = np.where(flying, np.sin(np.pi * v), 0.0)
-    for side in "LR":
-        _leg(m, side, hip=60 * crouch, knee=100 * crouch, foot=30 * air)
-        _arm(m, side, x=35 * crouch - 140 * air, elbow=20 * crouch + 10 * air)
-    _bow(m, 30 * crouch, keep_arms=False)
-    m.shift[:, 1] = np.where(flying, amp * 0.28 * 4 * v * (1 - v), 0.0)
-    return m
-
-
-def _arm_forward(m: _Motion, s) -> None:
-    """The right arm's path from hanging (s = 0) through a bent guard (s = 0.5) to pointing straight
-    forward at shoulder height (s = 1): shared by pointing and punching, which differ in speed."""
-    _arm(m, "R", x=-90 * s, elbow=75 * np.sin(np.pi * np.clip(s, 0.0, 1.0)))
-
-
-def _pointing(p, amp, rng) -> _Motion:
-    m = _Motion.rest(len(p))
-    reach = min(max(amp, 0.95), 1.05)  # about shoulder height, the elbow nearly straight
-    _arm_forward(m, reach * _keys(p, (0.0, 0.4, 0.62, 1.0), (0, 1, 1, 0)))
-    return m
-
-
-def _punching(p, amp, rng) -> _Motion:
-    m = _Motion.rest(len(p))
-    n = int(rng.integers(2, 4))
-    # Guard, then n quick jabs out and back (each a small fraction of the phase), then down.
-    knots, values = [0.0, 0.15], [0.0, 0.5]
-    for k in range(n):
-        start = 0.2 + k * 0.6 / n
-        knots += [start, start + 0.05, start + 0.13]
-        values += [0.5, min(amp, 1.05), 0.5]
-    knots += [0.85, 1.0]
-    values += [0.5, 0.0]
-    _arm_forward(m, _keys(p, knots, values))
-    return m
-
-
-def _nod_bow(p, amp, rng) -> _Motion:
-    m = _Motion.rest(len(p))
-    bend = _keys(p, (0.0, 0.3, 0.6, 0.9, 1.0), (0, 45 * amp, 45 * amp, 0, 0))
-    _bow(m, bend)
-    m.angles[:, NECK, 0] += 0.35 * bend
-    return m
-
-
-_SALUTE_SHOULDER = (-35.0, 62.0, 86.0)  # left-sense shoulder (x, y, z), degrees (calibrated)
-_SALUTE_ELBOW = 120.0  # these put the right hand tip at the right of the forehead
-
-
-def _salute(p, amp, rng) -> _Motion:
-    m = _Motion.rest(len(p))
-    s = _keys(p, (0.0, 0.25, 0.75, 1.0), (0, 1, 1, 0))
-    x, y, z = _SALUTE_SHOULDER
-    _arm(m, "R", x=x * s, y=y * s, z=z * s, elbow=_SALUTE_ELBOW * s)
-    return m
-
-
-def _staggering(p, amp, rng) -> _Motion:
-    m = _Motion.rest(len(p))
-    n_steps = int(rng.integers(4, 8))
-    go = _window(p, 0.0, 0.08, 0.92, 1.0)
-    u = np.clip((p - 0.04) / 0.92, 0, 1)
-    gait = np.pi * n_steps * u
-    swing = np.sin(gait)
-    for side, sign in (("L", 1.0), ("R", -1.0)):
-        _leg(m, side, hip=go * 22 * sign * swing, knee=go * 45 * np.maximum(0.0, sign * np.cos(gait)) ** 2)
-        _arm(m, side, x=go * 18 * sign * swing, z=go * (25 + 10 * np.sin(2.3 * gait + sign)), elbow=25 * go)
-    # Unsteady: lateral sways of the whole body, with the trunk rolling into them.
-    freq = rng.uniform(1.0, 2.2, size=2)
-    phase0 = rng.uniform(0, 2 * np.pi, size=2)
-    sway = (
-        0.12 * amp * (np.sin(2 * np.pi * freq[0] * u + phase0[0]) + 0.5 * np.sin(2 * np.pi * freq[1] * u + phase0[1]))
-    )
-    sway = go * (sway - sway[0])
-    heading = math.radians(rng.uniform(-35, 35))
-    ahead = 0.2 * n_steps * (u - 0.5)  # the walk is centred on the actor's spot, not towards the camera
-    m.shift[:, 0] = ahead * math.sin(heading) + sway
-    m.shift[:, 2] = ahead * math.cos(heading)
-    m.angles[:, SB, 2] -= 60 * np.gradient(sway) * len(p) / 30  # degrees, roll into the sway
-    _bow(m, 10 * go)
-    m.anchor = None
-    return m
-
-
-def _falling_down(p, amp, rng) -> _Motion:
-    m = _Motion.rest(len(p))
-    knots = (0.0, 0.37, 0.59, 0.86, 1.0)
-    buckle = _keys(p, knots, (0, 0, 1, 0.15, 0))
-    pitch = _keys(p, knots, (0, 0, 15, 84, 86))
-    roll = rng.uniform(-20, 20) * _ramp(p, 0.47, 0.86)
-    # Knees give way, then the whole body tips forward over the feet and lands on its front.
-    m.angles[:, SB, 0] += pitch
-    m.angles[:, SB, 2] += roll
-    # The arms reach out to break the fall, then lie on the floor beyond the head.
-    reach = _keys(p, (0.0, 0.52, 0.72, 0.9, 1.0), (0, 0, 100 * amp, 165, 165))
-    for side in "LR":
-        _leg(m, side, hip=55 * buckle, knee=80 * buckle)
-        _arm(m, side, x=-reach, z=0.12 * reach, elbow=0.2 * reach)
-    m.angles[:, NECK, 0] -= 30 * _ramp(p, 0.66, 0.86)  # head up, off the floor
-    wobble = 0.04 * np.sin(2 * np.pi * rng.uniform(1, 2) * p) * (1 - _ramp(p, 0.37, 0.47))
-    m.shift[:, 0] = wobble
-    m.shift[:, 2] = -0.6  # start behind the spot so that the body lands across it, not at the camera
-    return m
-
-
-class ActionClass(NamedTuple):
-    """One synthetic class with its real NTU action number and name.
-
-    ``generator(p, amp, rng)`` maps a phase ``p`` (T,) in [0, 1] and an amplitude (about 1) to
-    joint angles; ``frames`` is its nominal active length at speed 1 (30 fps); ``end_idle`` the
-    most idle frames after it (falling down keeps the lying part short).
-    """
-
-    number: int
-    name: str
-    description: str
-    generator: Callable[..., _Motion]
-    frames: int
-    end_idle: int = 12
-    hands: tuple[int, int] = (1, 1)  # Kinect hand states (left, right) while it runs: 1 not tracked
-
-    @property
-    def code(self) -> str:
-        return f"A{self.number:03d}"
-
-
-_OPEN, _CLOSED, _LASSO = 2, 3, 4
-CLASSES: dict[int, ActionClass] = {
-    c.number: c
-    for c in (
-        ActionClass(
-            8, "sit down", "knees and hips bend, the pelvis goes down ~0.45 m and back; ends seated", _sit_down, 70
-        ),
-        ActionClass(9, "stand up", "sit down played backwards (same generator, reversed phase)", _stand_up, 70),
-        ActionClass(
-            10, "clapping", "both hands meet in front of the chest, repeatedly", _clapping, 75, hands=(_OPEN, _OPEN)
-        ),
-        ActionClass(22, "cheer up", "both arms raised overhead and shaken", _cheer_up, 75, hands=(_OPEN, _OPEN)),
-        ActionClass(
-            23, "hand waving", "right arm raised, the forearm swings side to side", _hand_waving, 75, hands=(1, _OPEN)
-        ),
-        ActionClass(24, "kicking something", "right leg swings forward fast and back", _kicking, 55),
-        ActionClass(26, "hopping (one foot jumping)", "left leg lifted, small hops on the right foot", _hopping, 80),
-        ActionClass(27, "jump up", "crouch, then one or two jumps on both legs", _jump_up, 65),
-        ActionClass(
-            31,
-            "pointing to something with finger",
-            "right arm raised slowly forward, held, lowered",
-            _pointing,
-            100,
-            hands=(1, _LASSO),
-        ),
-        ActionClass(
-            50,
-            "punching/slapping other person",
-            "the same right-arm path as pointing, fast: 2-3 jabs",
-            _punching,
-            60,
-            hands=(1, _CLOSED),
-        ),
-        ActionClass(35, "nod head/bow", "trunk and head bow forward and come back", _nod_bow, 65),
-        ActionClass(38, "salute", "right hand raised to the forehead, held, lowered", _salute, 70, hands=(1, _OPEN)),
-        ActionClass(42, "staggering", "unsteady walk with lateral sways of the whole body", _staggering, 100),
-        ActionClass(
-            43,
-            "falling down",
-            "knees give way, the body falls forward and lies (a minority of frames)",
-            _falling_down,
-            75,
-            end_idle=2,
-        ),
-    )
-}
-DEFAULT_ACTIONS: tuple[int, ...] = tuple(sorted(CLASSES))
-
-
-def _action_number(code) -> int:
-    if isinstance(code, str):
-        text = code.strip().upper()
-        if not (len(text) == 4 and text[0] == "A" and text[1:].isdigit()):
-            raise ValueError(f"actions: expected NTU action codes like 'A008' or numbers like 8, got {code!r}")
-        number = int(text[1:])
-    elif isinstance(code, (int, np.integer)) and not isinstance(code, bool):
-        number = int(code)
-    else:
-        raise ValueError(f"actions: expected NTU action codes like 'A008' or numbers like 8, got {code!r}")
-    if number not in CLASSES:
-        known = ", ".join(f"{c.code} {c.name}" for c in CLASSES.values())
-        raise ValueError(f"actions: A{number:03d} is not a synthetic class; known: {known}")
-    return number
-
-
-# ---------------------------------------------------------------------------------------------
 # Configuration and names
 # ---------------------------------------------------------------------------------------------
 
@@ -671,12 +184,21 @@ class SyntheticConfig:
     noise             sensor noise standard deviation on the torso, metres (x3 at the hands and feet)
     failure_prob      chance that a file has 1-2 Kinect failures of 1-5 frames (no body, or all 0)
     second_body_prob  chance that a file has a spurious second body (a short track or a wide blob)
+    left_handed       share of the subjects who do one-sided actions with the other side
+    turned_prob       chance that a performance faces up to 60° away from its camera (else 15°)
+    partial_prob      chance that a performance is partial: a smaller version of the motion
+    hesitant_prob     chance that a performance pauses part way (the phase stalls 0.2-0.6 s)
+    occlusion_prob    chance that a view loses one hand or leg for a stretch: the Kinect infers
+                      those joints (tracking state 1) and they drift by a few centimetres
     digits            significant digits written to the files (the Kinect SDK writes about 7)
     seed              the dataset's seed
+
+    The default is 40 subjects x 60 actions x 1 replication x 3 cameras = 7,200 files (NTU has
+    2 replications: one here keeps the text under 1.5 GB and the cache under 300 MB).
     """
 
     n_subjects: int = 40
-    n_replications: int = 2
+    n_replications: int = 1
     n_cameras: int = 3
     n_setups: int = 5
     actions: tuple[int, ...] = field(default=DEFAULT_ACTIONS)
@@ -685,7 +207,12 @@ class SyntheticConfig:
     noise: float = 0.004
     failure_prob: float = 0.2
     second_body_prob: float = 0.1
-    digits: int = 7
+    left_handed: float = 0.15
+    turned_prob: float = 0.35
+    partial_prob: float = 0.1
+    hesitant_prob: float = 0.1
+    occlusion_prob: float = 0.25
+    digits: int = 5
     seed: int = 0
 
     def __post_init__(self):
@@ -695,7 +222,7 @@ class SyntheticConfig:
         _check_int("n_setups", self.n_setups, 1, len(_SETUP_HEIGHT))
         if isinstance(self.actions, (str, bytes)) or not isinstance(self.actions, Iterable):
             raise ValueError(f"actions: expected a sequence of action codes, got {self.actions!r}")
-        actions = tuple(sorted(_action_number(a) for a in self.actions))
+        actions = tuple(sorted(action_number(a) for a in self.actions))
         if not actions or len(set(actions)) != len(actions):
             raise ValueError(f"actions: expected at least one action, each once, got {self.actions!r}")
         object.__setattr__(self, "actions", actions)  # frozen: normalise once, here
@@ -703,7 +230,9 @@ class SyntheticConfig:
         _check_int("max_frames", self.max_frames, self.min_frames, 10_000)
         _check_float("noise", self.noise, 0.0, 0.1)
         _check_float("failure_prob", self.failure_prob, 0.0, 1.0)
-        _check_float("second_body_prob", self.second_body_prob, 0.0, 1.0)
+        for name in ("second_body_prob", "left_handed", "turned_prob", "partial_prob", "hesitant_prob",
+                     "occlusion_prob"):  # fmt: skip
+            _check_float(name, getattr(self, name), 0.0, 1.0)
         _check_int("digits", self.digits, 1, 17)
         _check_int("seed", self.seed, 0, 2**63 - 1)
 
@@ -717,7 +246,7 @@ class SyntheticConfig:
     def small(cls, **overrides) -> SyntheticConfig:
         """A small dataset for tests and smoke runs: 3 subjects, 2 setups, 4 actions (36 x 4 = 96 files
         with 2 replications and 3 cameras), shorter sequences. Any field can be overridden."""
-        values = dict(n_subjects=3, n_setups=2, actions=(8, 9, 22, 23), max_frames=90)
+        values = dict(n_subjects=3, n_replications=2, n_setups=2, actions=(8, 9, 22, 23), max_frames=90)
         values.update(overrides)
         return cls(**values)
 
@@ -729,7 +258,7 @@ def _setup_of(subject: int, config: SyntheticConfig) -> int:
 def sample_names(config: SyntheticConfig | None = None) -> list[ntu.SampleName]:
     """Every sample of the dataset, one per file, sorted as the file names sort.
 
-    ``n_subjects x len(actions) x n_replications x n_cameras`` names (3,360 for the default).
+    ``n_subjects x len(actions) x n_replications x n_cameras`` names (7,200 for the default).
     """
     config = SyntheticConfig() if config is None else config
     names = [
@@ -764,7 +293,7 @@ def _check_name(name, config: SyntheticConfig) -> ntu.SampleName:
 # Subjects and performances (world coordinates, shared by the cameras)
 # ---------------------------------------------------------------------------------------------
 
-_TAG_SUBJECT, _TAG_PERFORMANCE, _TAG_VIEW = 1, 2, 3
+_TAG_SUBJECT, _TAG_PERFORMANCE, _TAG_VIEW, _TAG_STYLE = 1, 2, 3, 4
 
 
 def _rng(*keys: int) -> np.random.Generator:
@@ -790,50 +319,72 @@ def _time_warp(n: int, rng: np.random.Generator) -> np.ndarray:
     return warp / warp[-1] if n > 1 else np.zeros(1)
 
 
-@dataclass
-class _Performance:
-    """One performance in world coordinates (floor y = 0), shared by all cameras.
+@dataclass(frozen=True)
+class _Style:
+    """How one subject performs every action: the side they use, how wide and fast they move,
+    how they stand."""
 
-    xyz    (T, 25, 3)  joint positions, metres
-    quat   (T, 25, 4)  global joint rotations as quaternions (w, x, y, z) in world axes
-    lean   (T, 2)      Kinect leanX (to the right), leanY (forward) in [-1, 1]
-    hands  (2,)        Kinect hand states (left, right) while the action runs
-    active (T,)        the action runs (not an idle frame)
-    """
-
-    xyz: np.ndarray
-    quat: np.ndarray
-    lean: np.ndarray
-    hands: tuple[int, int]
-    active: np.ndarray
+    left_handed: bool
+    amplitude: float  # x the performance's amplitude
+    tempo: float  # x the performance's speed
+    bow: float  # habitual forward lean of the trunk, degrees
+    head: float  # habitual head pitch, degrees
+    arm_out: float  # idle arms: sideways (degrees) and elbow bend (degrees)
+    elbow: float
 
 
-def _performance(setup: int, subject: int, replication: int, action: int, config: SyntheticConfig) -> _Performance:
-    rng = _rng(config.seed, _TAG_PERFORMANCE, subject, replication, action, setup)
-    cls = CLASSES[action]
-    offsets = _subject_offsets(subject, config.seed)
+def _subject_style(subject: int, config: SyntheticConfig) -> _Style:
+    rng = _rng(config.seed, _TAG_STYLE, subject)
+    return _Style(
+        left_handed=bool(rng.random() < config.left_handed),
+        amplitude=float(np.clip(rng.normal(1.0, 0.1), 0.75, 1.25)),
+        tempo=float(np.exp(rng.normal(0.0, 0.15))),
+        bow=float(rng.normal(2.0, 3.0)),
+        head=float(rng.normal(0.0, 4.0)),
+        arm_out=float(rng.uniform(3, 10)),
+        elbow=float(rng.uniform(3, 15)),
+    )
 
-    # Length: nominal duration at a random speed, idle frames around it, within the bounds.
-    amp = float(rng.uniform(0.8, 1.15))
-    speed = float(np.exp(rng.normal(0.0, 0.2)))
-    idle = [int(rng.integers(0, 13)), int(rng.integers(0, cls.end_idle + 1))]
-    n = int(np.clip(round(cls.frames / speed) + sum(idle), config.min_frames, config.max_frames))
+
+def _phase(n: int, idle: list[int], hesitate: bool, rng: np.random.Generator) -> np.ndarray:
+    """The action's phase over ``n`` frames: ``idle`` frames at 0 and at 1 around a random time
+    warp; ``hesitate``: the phase stalls for 6-18 frames somewhere between 0.25 and 0.6."""
     n_active = n - sum(idle)
-    if n_active < 0.6 * n:  # lengths squeezed by the bounds: shrink the idle parts, not the action
-        idle = [int(0.2 * n * i / max(sum(idle), 1)) for i in idle]
-        n_active = n - sum(idle)
-    phase = np.concatenate([np.zeros(idle[0]), _time_warp(n_active, rng), np.ones(idle[1])])
+    stall = int(rng.integers(6, 19)) if hesitate and n_active > 40 else 0
+    warp = _time_warp(n_active - stall, rng)
+    if stall:
+        at = int(np.searchsorted(warp, rng.uniform(0.25, 0.6)))
+        warp = np.concatenate([warp[:at], np.full(stall, warp[at]), warp[at:]])
+    return np.concatenate([np.zeros(idle[0]), warp, np.ones(idle[1])])
 
-    motion = cls.generator(phase, amp, rng)
-    # Everyone's own idle posture and a slight sway, on top of the action.
+
+def _personal(motion: _Motion, style: _Style, seated: bool, weight: float, rng: np.random.Generator) -> _Motion:
+    """The action as this subject does it: ``weight`` < 1 for a partial performance (the motion
+    scaled towards the rest pose), the subject's posture on top, on a chair when ``seated``,
+    mirrored for a left-handed subject."""
+    motion.angles *= weight
+    motion.shift *= weight
     for side in "LR":
-        _arm(motion, side, z=rng.uniform(3, 10), elbow=rng.uniform(3, 15))
+        _arm(motion, side, z=style.arm_out + rng.uniform(-2, 2), elbow=style.elbow + rng.uniform(-3, 3))
+    motion.angles[:, SB, 0] += 0.4 * style.bow
+    motion.angles[:, SS, 0] += 0.6 * style.bow
+    motion.angles[:, NECK, 0] += style.head
+    if seated:
+        for side in "LR":
+            _leg(motion, side, hip=90.0, knee=90.0)
+        motion.anchor = (LAN, RAN)
+    return mirror(motion) if style.left_handed else motion
+
+
+def _pose_in_body_frame(motion: _Motion, offsets: np.ndarray, rng: np.random.Generator):
+    """Positions ``(T, 25, 3)`` on the floor (body frame), global rotations ``(T, 25, 3, 3)`` and the
+    Kinect lean ``(T, 2)`` of a motion, with a slight sway."""
+    n = motion.angles.shape[0]
     t = np.arange(n) / 30.0
     sway = rng.uniform(0.003, 0.012, size=2) * np.sin(
         2 * np.pi * rng.uniform(0.15, 0.4, size=2) * t[:, None] + rng.uniform(0, 6.3, size=2)
     )
     motion.shift[:, [0, 2]] += sway
-
     pos, glob = _forward_kinematics(_euler_matrices(np.radians(motion.angles)), offsets)
     # Stand on the floor: the lowest joint at the foot's rest height (the foot rests, the body lies).
     pos[..., 1] += _FOOT_CLEARANCE * offsets[LFT, 1] / _REST_OFFSETS[LFT, 1] - pos[..., 1].min(axis=1, keepdims=True)
@@ -842,20 +393,73 @@ def _performance(setup: int, subject: int, replication: int, action: int, config
         planted = rest_pos[0, list(motion.anchor)][:, [0, 2]].mean(axis=0)
         pos[..., [0, 2]] += planted - pos[:, list(motion.anchor)][..., [0, 2]].mean(axis=1)[:, None, :]
     pos += motion.shift[:, None, :]
-
     # Kinect lean: the trunk's tilt to the right (x) and forward (y), from the body-frame spine.
     spine = pos[:, SS] - pos[:, SB]
     spine /= np.linalg.norm(spine, axis=1, keepdims=True)
     lean = np.clip(np.stack([-spine[:, 0], spine[:, 2]], axis=1), -1.0, 1.0)
+    return pos, glob, lean
 
-    # Into the world: face the replication's camera (±15°), somewhere near the marked spot.
-    yaw = math.radians(_CAMERA_YAW_DEG[_facing_camera(replication) - 1] + rng.uniform(-15.0, 15.0))
+
+@dataclass
+class _Performance:
+    """One performance in world coordinates (floor y = 0), shared by all cameras.
+
+    xyz     (T, 25, 3)  joint positions, metres
+    quat    (T, 25, 4)  global joint rotations as quaternions (w, x, y, z) in world axes
+    lean    (T, 2)      Kinect leanX (to the right), leanY (forward) in [-1, 1]
+    hands   (2,)        Kinect hand states (left, right) while the action runs
+    active  (T,)        the action runs (not an idle frame)
+    partner             the second person of an interaction (same fields), or None
+    """
+
+    xyz: np.ndarray
+    quat: np.ndarray
+    lean: np.ndarray
+    hands: tuple[int, int]
+    active: np.ndarray
+    partner: _Performance | None = None
+
+
+def _performance(setup: int, subject: int, replication: int, action: int, config: SyntheticConfig) -> _Performance:
+    rng = _rng(config.seed, _TAG_PERFORMANCE, subject, replication, action, setup)
+    cls = CLASSES[action]
+    style = _subject_style(subject, config)
+
+    # Length: nominal duration at the subject's tempo and a random speed, idle frames around it.
+    amp = float(rng.uniform(0.8, 1.15)) * style.amplitude
+    speed = float(np.exp(rng.normal(0.0, 0.2))) * style.tempo
+    idle = [int(rng.integers(0, 13)), int(rng.integers(0, cls.end_idle + 1))]
+    n = int(np.clip(round(cls.frames / speed) + sum(idle), config.min_frames, config.max_frames))
+    if n - sum(idle) < 0.6 * n:  # lengths squeezed by the bounds: shrink the idle parts, not the action
+        idle = [int(0.2 * n * i / max(sum(idle), 1)) for i in idle]
+    phase = _phase(n, idle, bool(rng.random() < config.hesitant_prob), rng)
+    weight = float(rng.uniform(0.55, 0.8)) if rng.random() < config.partial_prob else 1.0
+    seated = bool(rng.random() < cls.seated)
+
+    motion = _personal(cls.generator(phase, amp, rng), style, seated, weight, rng)
+    pos, glob, lean = _pose_in_body_frame(motion, _subject_offsets(subject, config.seed), rng)
+
+    # Into the world: face the replication's camera (within 15°, or 60° for a turned performance),
+    # somewhere near the marked spot.
+    turn = 60.0 if rng.random() < config.turned_prob else 15.0
+    yaw = math.radians(_CAMERA_YAW_DEG[_facing_camera(replication) - 1] + rng.uniform(-turn, turn))
     face = _yaw_matrix(yaw)
     spot = np.array([rng.uniform(-0.3, 0.3), 0.0, rng.uniform(-0.3, 0.3)])
-    xyz = pos @ face.T + spot
-    quat = _quat_mul(_quaternions(face), _quaternions(glob))
     active = (phase > 0.0) & (phase < 1.0)
-    return _Performance(xyz, quat, lean, cls.hands, active)
+    perf = _Performance(pos @ face.T + spot, _quat_mul(_quaternions(face), _quaternions(glob)), lean, cls.hands, active)
+    if cls.partner is not None:
+        # The partner: another person (their own bones and style), facing the actor from
+        # ``distance`` metres in front, moving through the same phase.
+        other = 1000 + subject
+        partner_style = _subject_style(other, config)
+        partner = _personal(cls.partner(phase, float(rng.uniform(0.8, 1.15)), rng), partner_style, False, 1.0, rng)
+        p_pos, p_glob, p_lean = _pose_in_body_frame(partner, _subject_offsets(other, config.seed), rng)
+        p_face = _yaw_matrix(yaw + math.pi)
+        p_spot = spot + face @ np.array([rng.uniform(-0.1, 0.1), 0.0, cls.distance])
+        perf.partner = _Performance(
+            p_pos @ p_face.T + p_spot, _quat_mul(_quaternions(p_face), _quaternions(p_glob)), p_lean, (1, 1), active
+        )
+    return perf
 
 
 # ---------------------------------------------------------------------------------------------
@@ -927,11 +531,24 @@ def _second_body(rng: np.random.Generator, main: np.ndarray) -> tuple[np.ndarray
     return _joint_rows(xyz, quat, state), present
 
 
-def _view(perf: _Performance, name: ntu.SampleName, config: SyntheticConfig) -> ntu.SkeletonSequence:
-    rng = _rng(config.seed, _TAG_VIEW, name.setup, name.camera, name.subject, name.replication, name.action)
-    n = perf.xyz.shape[0]
-    rot, centre = _camera(name.setup, name.camera)
+_OCCLUDABLE = ((RWR, RHA, RTIP, RTH), (LWR, LHA, LTIP, LTH), (RKN, RAN, RFT), (LKN, LAN, LFT))
 
+
+def _occlude(xyz: np.ndarray, state: np.ndarray, rng: np.random.Generator) -> None:
+    """One hand or leg hidden for 20-50 % of the frames: the Kinect infers those joints (state 1),
+    off by a slowly drifting error of a few centimetres plus jitter. In place."""
+    n = xyz.shape[0]
+    joints = list(_OCCLUDABLE[int(rng.integers(len(_OCCLUDABLE)))])
+    length = max(2, int(n * rng.uniform(0.2, 0.5)))
+    start = int(rng.integers(0, n - length + 1))
+    drift = np.clip(np.cumsum(rng.normal(0.0, 0.006, size=(length, 3)), axis=0), -0.08, 0.08)
+    xyz[start : start + length, joints] += drift[:, None, :] + rng.normal(0.0, 0.01, size=(length, len(joints), 3))
+    state[start : start + length, joints] = 1.0
+
+
+def _sensed(perf: _Performance, rot: np.ndarray, centre: np.ndarray, config: SyntheticConfig, rng) -> tuple:
+    """What the Kinect reports of one person: joint rows ``(T, 25, 12)`` and body fields ``(T, 9)``."""
+    n = perf.xyz.shape[0]
     # The same world motion through this camera's rigid transform, plus its own noise.
     xyz = (perf.xyz - centre) @ rot.T
     sd = config.noise * _NOISE_WEIGHT
@@ -941,13 +558,13 @@ def _view(perf: _Performance, name: ntu.SampleName, config: SyntheticConfig) -> 
     inferred = rng.random((n, _EXTREMITIES.size)) < 0.04
     state[:, _EXTREMITIES] = np.where(inferred, 1.0, 2.0)
     xyz[:, _EXTREMITIES] += inferred[..., None] * rng.normal(0.0, 5 * config.noise, size=(n, _EXTREMITIES.size, 3))
+    if rng.random() < config.occlusion_prob:
+        _occlude(xyz, state, rng)
     quat = _quat_mul(_quaternions(rot), perf.quat) + rng.normal(0.0, 0.01, size=perf.quat.shape)
     quat /= np.linalg.norm(quat, axis=-1, keepdims=True)
     quat = np.where(quat[..., :1] < 0, -quat, quat)
     quat[:, list(_LEAVES)] = 0.0  # the Kinect gives no orientation for end joints
 
-    main = _joint_rows(xyz, quat, state)
-    seen = main.copy()  # before failures: a ghost body copies what the sensor saw of the actor
     info = np.zeros((n, len(ntu.BODY_FIELDS)))
     for k, base in enumerate(perf.hands):
         confident = rng.random(n) < 0.85
@@ -956,6 +573,15 @@ def _view(perf: _Performance, name: ntu.SampleName, config: SyntheticConfig) -> 
         info[:, 2 + 2 * k] = np.where(confident, hand_state, rng.choice([0, 1], size=n))
     info[:, 6:8] = np.clip(perf.lean + rng.normal(0.0, 0.01, size=(n, 2)), -1.0, 1.0)
     info[:, 8] = 2.0  # tracked
+    return _joint_rows(xyz, quat, state), info
+
+
+def _view(perf: _Performance, name: ntu.SampleName, config: SyntheticConfig) -> ntu.SkeletonSequence:
+    rng = _rng(config.seed, _TAG_VIEW, name.setup, name.camera, name.subject, name.replication, name.action)
+    n = perf.xyz.shape[0]
+    rot, centre = _camera(name.setup, name.camera)
+    main, info = _sensed(perf, rot, centre, config, rng)
+    seen = main.copy()  # before failures: a ghost body copies what the sensor saw of the actor
     main_id = _BODY_ID_BASE + int(rng.integers(1, 20_000))
 
     # Kinect failures: the body vanishes (body count 0) or is written with every joint at 0.
@@ -974,7 +600,15 @@ def _view(perf: _Performance, name: ntu.SampleName, config: SyntheticConfig) -> 
     info[~present_main] = 0.0
 
     joints, body_info, present, ids = [main], [info], [present_main], [main_id]
-    if rng.random() < config.second_body_prob:
+    if perf.partner is not None:  # a real second person, tracked wherever the actor is
+        rows, other = _sensed(perf.partner, rot, centre, config, rng)
+        rows[~present_main] = 0.0
+        other[~present_main] = 0.0
+        joints.append(rows)
+        body_info.append(other)
+        present.append(present_main.copy())
+        ids.append(main_id + int(rng.integers(1, 50)))
+    elif rng.random() < config.second_body_prob:
         rows, there = _second_body(rng, seen)
         there &= present_main  # a frame without bodies has none at all
         if there.any():
@@ -1026,6 +660,25 @@ def _write_batch(out_dir: str, config: SyntheticConfig, groups: list[list[ntu.Sa
             ntu.write_skeleton(path, _view(perf, name, config), digits=config.digits, fsync=False)
             paths.append(str(path))
     return paths
+
+
+def _write_performances(out_dir: Path, config: SyntheticConfig, names: list[ntu.SampleName], workers) -> None:
+    """Write the files ``names`` in ``workers`` processes: one task per batch of whole performances
+    (the motion is made once for its cameras, and big tasks keep the pool's overhead small)."""
+    groups: dict[tuple[int, int, int, int], list[ntu.SampleName]] = {}
+    for name in names:
+        groups.setdefault((name.setup, name.subject, name.replication, name.action), []).append(name)
+    group_list = list(groups.values())
+    workers = min(worker_count(workers), len(group_list))
+    for spot in SPOTS.values():  # the arm's inverse kinematics once, before the workers fork
+        reach(spot)
+    if workers <= 1:
+        _write_batch(str(out_dir), config, group_list)
+    else:
+        n_batches = min(len(group_list), 8 * workers)
+        batches = [group_list[i::n_batches] for i in range(n_batches)]
+        with process_pool(workers) as pool:
+            list(pool.map(_write_batch, [str(out_dir)] * n_batches, [config] * n_batches, batches))
 
 
 def _manifest_matches(out_dir: Path, config: SyntheticConfig, names: list[str]) -> bool:
@@ -1083,20 +736,7 @@ def generate(
         if isinstance(old, str) and old not in keep and Path(old).name == old and old.endswith(".skeleton"):
             (out_dir / old).unlink(missing_ok=True)
 
-    # One task per batch of whole performances: the motion is made once for its cameras, and big
-    # tasks keep the pool's overhead small.
-    groups: dict[tuple[int, int, int, int], list[ntu.SampleName]] = {}
-    for name in names:
-        groups.setdefault((name.setup, name.subject, name.replication, name.action), []).append(name)
-    group_list = list(groups.values())
-    workers = min(worker_count(workers), len(group_list))
-    if workers <= 1:
-        _write_batch(str(out_dir), config, group_list)
-    else:
-        n_batches = min(len(group_list), 8 * workers)
-        batches = [group_list[i::n_batches] for i in range(n_batches)]
-        with process_pool(workers) as pool:
-            list(pool.map(_write_batch, [str(out_dir)] * n_batches, [config] * n_batches, batches))
+    _write_performances(out_dir, config, names, workers)
     write_json_atomic(manifest, {"version": VERSION, "config": config.to_dict(), "files": [p.name for p in paths]})
     return paths
 
@@ -1108,17 +748,13 @@ SMALL_FOLDER_SUBJECTS = {"train": (1, 2, 4, 5, 8), "validation": (25,), "test": 
 
 def write_small_folder(folder, seed: int = 0, workers: int | None = None) -> int:
     """A folder shaped like a small real Kinect dataset (a few hundred short sequences, few
-    subjects), for checking that the profiles fit the data: the default actions, sequences of
+    subjects), for checking that the profiles fit the data: NTU's first 20 actions, sequences of
     16 to 76 frames at 30 fps, one replication, three cameras, and only the subjects of
     ``SMALL_FOLDER_SUBJECTS``. Returns the number of ``.skeleton`` files written."""
-    from pathlib import Path
-
     folder = Path(folder)
     keep = {s for subjects in SMALL_FOLDER_SUBJECTS.values() for s in subjects}
-    config = SyntheticConfig(n_subjects=max(keep), n_replications=1, min_frames=16, max_frames=76, seed=seed)
-    generate(folder, config, workers=workers)
-    for path in folder.glob("*.skeleton"):
-        if int(path.name[9:12]) not in keep:
-            path.unlink()
-    (folder / MANIFEST).unlink(missing_ok=True)  # no longer the generator's whole output
-    return len(list(folder.glob("*.skeleton")))
+    config = SyntheticConfig(n_subjects=max(keep), actions=tuple(range(1, 21)), min_frames=16, max_frames=76, seed=seed)
+    names = [n for n in sample_names(config) if n.subject in keep]
+    folder.mkdir(parents=True, exist_ok=True)
+    _write_performances(folder, config, names, workers)
+    return len(names)

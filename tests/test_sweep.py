@@ -80,3 +80,39 @@ def test_splits_travel_to_workers_unchanged(tmp_path):
     for part, (features, labels) in splits.items():
         assert np.array_equal(back[part][1], labels) and len(back[part][0]) == len(features)
         assert all(np.array_equal(a, b) and a.dtype == b.dtype for a, b in zip(features, back[part][0], strict=True))
+
+
+def test_plans_give_claimed_cells_their_seeds_and_scale_every_width():
+    rng = np.random.default_rng(0)
+    splits = {part: ([rng.normal(size=(5, 3)).astype("float32") for _ in range(4)], np.array([0, 1, 0, 1]))
+              for part in ("train", "validation", "test")}  # fmt: skip
+    cells = [Cell("t", "a", "x", "1.0", model={"units": 800}), Cell("t", "b", "y", "2.0", model={"units": 100})]
+    kwargs = dict(baseline_model=BASELINE, train_settings=TRAIN, n_classes=2, results_dir="r", runs_dir="runs",
+                  profile="test", dataset_name="tiny")  # fmt: skip
+    plan, jobs = sweep.plan_runs(cells, lambda c: [0, 1, 2] if c.row == "a" else [0], splits, width_scale=0.25,
+                                 **kwargs)  # fmt: skip
+    assert [(c.row, s) for c, s, _p in plan] == [("a", 0), ("a", 1), ("a", 2), ("b", 0)]
+    assert sorted(job.model["units"] for job in jobs.values()) == [26, 200, 200, 200]  # 100 x 0.25 = 25 -> even
+    assert [sweep.scaled_units(u, 0.25) for u in (100, 200, 400, 800, 4)] == [26, 50, 100, 200, 2]
+    unscaled, _ = sweep.plan_runs(cells, [0], splits, **kwargs)
+    assert unscaled[0][2] not in {p for _c, _s, p in plan}, "a scaled run is another run (its own record)"
+
+
+def test_a_chapter_trains_the_cells_a_claim_compares_with_the_claim_seeds(monkeypatch):
+    from skelrnn import chapters
+
+    chapter = object.__new__(chapters.TrainingChapter)  # the attributes run() reads, without loading data
+    chapter.seeds, chapter.claim_seeds, chapter.width_scale = [0], [0, 1, 2], 0.5
+    chapter.P = type("P", (), {"baseline_model": BASELINE, "dataset_name": "tiny"})
+    chapter.splits, chapter.train_settings, chapter.n_classes = {}, TRAIN, 2
+    chapter.records, chapter.runs, chapter.profile, chapter.executor = "r", "runs", "test", None
+    seen = {}
+
+    def fake_run_cells(cells, seeds, splits, **kwargs):
+        seen.update({c.row: seeds(c) for c in cells}, width=kwargs["width_scale"])
+        return []
+
+    monkeypatch.setattr(sweep, "run_cells", fake_run_cells)
+    cells = [Cell("t", "a", "x", "1.0"), Cell("t", "b", "y", "2.0"), Cell("t", "c", "z", "3.0")]
+    chapter.run(cells, claims=[("a beats c", ("a", "x"), ("c", "z"))])
+    assert seen == {"a": [0, 1, 2], "b": [0], "c": [0, 1, 2], "width": 0.5}

@@ -254,3 +254,31 @@ def test_tensorboard_scalars_are_written_without_tensorflow(tmp_path):
     events.Reload()
     assert sorted(events.Tags()["scalars"]) == ["loss", "val_accuracy"]
     assert [(e.step, round(e.value, 6)) for e in events.Scalars("loss")] == [(1, 1.0), (2, 0.5), (3, 0.333333)]
+
+
+def test_a_pooled_model_gives_the_record_of_a_new_one_without_tracing_again(tmp_path):
+    # Dropout and L2 on, early stopping on: every random generator and the optimizer's moments
+    # matter. Seed 3 alone, then seeds 5 and 3 through one pool: the second seed-3 run takes the
+    # traced model of the seed-5 run and must write the same record as the first.
+    cfg = train.TrainConfig(batch_size=16, max_epochs=3, eval_every=4, patience=1, min_learning_rate=1e-4,
+                            pad_multiple=4)  # fmt: skip
+    mc = models.ModelConfig(n_features=4, n_classes=3, units=6, layers=2, keep_prob=0.7, l2=1e-4)
+    data = drift_splits()
+
+    def comparable(record):
+        return without_time(record.to_dict())
+
+    alone = train.train_run(mc, cfg, data, tmp_path / "a", tmp_path / "a.json", seed=3, log=lambda s: None)
+    pool = train.ModelPool()
+    other = train.train_run(mc, cfg, data, tmp_path / "b", tmp_path / "b.json", seed=5, log=lambda s: None, pool=pool)
+    model = pool.get(mc, cfg)[0]
+    pool.reused = 0
+    again = train.train_run(mc, cfg, data, tmp_path / "c", tmp_path / "c.json", seed=3, log=lambda s: None, pool=pool)
+    assert pool.reused == 1 and comparable(again) == comparable(alone)
+    assert comparable(other) != comparable(alone)
+    assert pool.get(mc, cfg)[0] is model, "the same model object, its traced steps kept"
+    # Another architecture gets a model of its own; the oldest leaves a full pool.
+    small = train.ModelPool(size=1)
+    first = small.get(mc, cfg)[0]
+    small.get(models.ModelConfig(n_features=4, n_classes=3, units=5, layers=1), cfg)
+    assert small.get(mc, cfg)[0] is not first and small.reused == 0

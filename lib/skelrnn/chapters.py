@@ -55,7 +55,9 @@ class TrainingChapter:
         self.records = Path(results_dir) / profile / "training"
         self.runs = Path(runs_dir) / profile
         self.seeds = [seed + s for s in P.seeds]
+        self.claim_seeds = [seed + s for s in P.claim_seeds]  # the cells that a thesis claim compares
         self.baseline_seeds = [seed + s for s in P.baseline_seeds]
+        self.width_scale = P.width_scale
         self.notes: list[str] = []  # what the set-up adapted to the data, shown in the header
         self.data = dataset.load_or_generate(data_dir, P.synthetic, strict=strict, log=self.notes.append)
         self.splits = dataset.prepare_splits(
@@ -66,6 +68,12 @@ class TrainingChapter:
             P.train, len(self.splits["train"][1]), P.min_evaluations, self.notes.append
         )
         self.n_classes = len(self.data.actions)
+        if self.width_scale != 1:
+            hundred = sweep.scaled_units(100, self.width_scale)
+            self.notes.append(
+                f"widths x {self.width_scale:g}: a cell of 100 units trains {hundred} "
+                f"(the profile's compute budget; the full profile trains the thesis's widths)"
+            )
         self.executor = sweep.LocalProcesses(P.workers) if P.workers > 1 else sweep.InProcess()
 
     def header(self) -> str:
@@ -80,14 +88,23 @@ class TrainingChapter:
             + "".join(f"\n{note}" for note in self.notes)
         )
 
-    def run(self, cells, seeds=None, log=print) -> list:
-        """Train the cells that have no record yet; ``[(cell, seed, RunRecord)]`` for every cell and seed."""
+    def run(self, cells, seeds=None, log=print, claims=()) -> list:
+        """Train the cells that have no record yet; ``[(cell, seed, RunRecord)]`` for every cell and seed.
+
+        ``claims``: thesis claims ``(text, (row, column), (row, column))``; the cells they compare
+        are trained with ``claim_seeds``, the others with ``seeds`` (default: the profile's)."""
         from skelrnn import sweep
 
+        compared = {key for _text, a, b in claims for key in (a, b)}
+        plain = self.seeds if seeds is None else seeds
+
+        def seeds_of(cell):
+            return self.claim_seeds if (cell.row, cell.column) in compared else plain
+
         return sweep.run_cells(
-            cells, self.seeds if seeds is None else seeds, self.splits, baseline_model=self.P.baseline_model,
-            train_settings=self.train_settings, n_classes=self.n_classes, results_dir=self.records, runs_dir=self.runs,
-            profile=self.profile, dataset_name=self.P.dataset_name, executor=self.executor, log=log,
+            cells, seeds_of, self.splits, baseline_model=self.P.baseline_model, train_settings=self.train_settings,
+            n_classes=self.n_classes, results_dir=self.records, runs_dir=self.runs, profile=self.profile,
+            dataset_name=self.P.dataset_name, executor=self.executor, log=log, width_scale=self.width_scale,
         )  # fmt: skip
 
     def baseline(self, log=print) -> list:

@@ -87,7 +87,9 @@ _TRAINING = {
         },  # fmt: skip
         "min_evaluations": 2,
         "seeds": (0,),  # seeds of every cell
+        "claim_seeds": (0,),  # seeds of the cells that a thesis claim compares
         "baseline_seeds": (0, 1),  # seeds of the improved baseline (its spread)
+        "width_scale": 1.0,  # times every network's units (sweep.scaled_units)
         "workers": 2,  # training processes side by side (sweep.LocalProcesses)
     },
     "quick": {
@@ -114,7 +116,9 @@ _TRAINING = {
         },  # fmt: skip
         "min_evaluations": 8,  # an evaluation every 25 updates
         "seeds": (0,),
+        "claim_seeds": (0,),
         "baseline_seeds": (0, 1, 2),
+        "width_scale": 1.0,
         "workers": 2,
     },
     "full": {
@@ -136,7 +140,9 @@ _TRAINING = {
         },  # fmt: skip
         "min_evaluations": 20,  # NTU: 156 updates an epoch, 15,600 in 100 epochs: every 500 updates
         "seeds": (0, 1, 2),
+        "claim_seeds": (0, 1, 2),
         "baseline_seeds": (0, 1, 2, 3, 4),
+        "width_scale": 1.0,
         "workers": 1,  # one GPU
     },
 }

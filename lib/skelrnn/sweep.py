@@ -50,23 +50,31 @@ def run_key(model: dict, train: dict, seed: int, dataset_sha: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def scaled_units(units: int, scale: float) -> int:
+    """``units`` times a profile's ``width_scale``, even (a bidirectional layer halves it) and at least 2."""
+    return max(2, 2 * int(units * scale / 2 + 0.5))
+
+
 def plan_runs(
     cells, seeds, splits, *, baseline_model: dict, train_settings: dict, n_classes: int, results_dir, runs_dir,
-    profile: str, dataset_name: str,
+    profile: str, dataset_name: str, width_scale: float = 1.0,
 ) -> tuple[list[tuple], dict[str, Job]]:  # fmt: skip
     """``[(cell, seed, record path)]`` for every cell and seed, and the jobs of the runs without a
-    record, by record path (a run shared by several cells appears once)."""
+    record, by record path (a run shared by several cells appears once). ``seeds`` is a sequence
+    for every cell, or a function of the cell giving its seeds; ``width_scale`` multiplies every
+    network's units (``scaled_units``)."""
     from skelrnn import models, train
     from skelrnn.dataset import dataset_identity
 
     sha = dataset_identity(dataset_name, splits)["sha256"]
     n_features = splits["train"][0][0].shape[1]
     plan, jobs = [], {}
+    seeds_of = seeds if callable(seeds) else (lambda cell: seeds)
     for cell in cells:
-        for seed in seeds:
-            model = models.ModelConfig(
-                **{**baseline_model, "n_features": n_features, "n_classes": n_classes, **cell.model}
-            ).to_dict()
+        for seed in seeds_of(cell):
+            spec = {**baseline_model, "n_features": n_features, "n_classes": n_classes, **cell.model}
+            spec["units"] = scaled_units(spec["units"], width_scale) if width_scale != 1 else spec["units"]
+            model = models.ModelConfig(**spec).to_dict()
             settings = train.TrainConfig(**{**train_settings, **cell.train}).to_dict()
             key = run_key(model, settings, seed, sha)
             path = str(Path(results_dir) / f"{key}.json")
@@ -76,13 +84,14 @@ def plan_runs(
     return plan, jobs
 
 
-def train_job(job: Job, splits: dict) -> str:
-    """Train ``job`` on ``splits`` (``train.train_run``); returns its record path."""
+def train_job(job: Job, splits: dict, pool=None) -> str:
+    """Train ``job`` on ``splits`` (``train.train_run``, with the models of ``pool``, a
+    ``train.ModelPool``); returns its record path."""
     from skelrnn import models, train
 
     train.train_run(
         models.ModelConfig(**job.model), train.TrainConfig(**job.train), splits, job.run_dir, job.record,
-        seed=job.seed, profile=job.profile, dataset_name=job.dataset_name, log=lambda line: None,
+        seed=job.seed, profile=job.profile, dataset_name=job.dataset_name, log=lambda line: None, pool=pool,
     )  # fmt: skip
     return job.record
 
@@ -101,15 +110,21 @@ def relative_cost(model: dict) -> float:
 
 
 class InProcess:
-    """Trains the jobs one after the other in this process."""
+    """Trains the jobs one after the other in this process, reusing traced models (``train.ModelPool``)."""
+
+    def __init__(self):
+        from skelrnn.train import ModelPool
+
+        self.pool = ModelPool()
 
     def run(self, jobs: Sequence[Job], splits: dict) -> Iterator[str]:
         for job in jobs:
-            yield train_job(job, splits)
+            yield train_job(job, splits, self.pool)
 
 
-# The splits of a worker process, loaded once by ``_init_worker``.
+# The splits of a worker process, loaded once by ``_init_worker``, and its traced models.
 _WORKER_SPLITS: dict = {}
+_WORKER_POOL: list = []
 
 
 def _save_splits(path: Path, splits: dict) -> None:
@@ -151,10 +166,13 @@ def _init_worker(splits_file: str, threads: int) -> None:
     limit_threads(threads)
     _WORKER_SPLITS.clear()
     _WORKER_SPLITS.update(_load_splits(splits_file))
+    from skelrnn.train import ModelPool
+
+    _WORKER_POOL[:] = [ModelPool()]
 
 
 def _worker_job(job: Job) -> str:
-    return train_job(job, _WORKER_SPLITS)
+    return train_job(job, _WORKER_SPLITS, _WORKER_POOL[0])
 
 
 class LocalProcesses:
@@ -212,9 +230,10 @@ class LocalProcesses:
 
 def run_cells(
     cells, seeds, splits, *, baseline_model: dict, train_settings: dict, n_classes: int, results_dir, runs_dir,
-    profile: str, dataset_name: str, executor=None, log=print,
+    profile: str, dataset_name: str, executor=None, log=print, width_scale: float = 1.0,
 ) -> list[tuple]:  # fmt: skip
-    """Train every cell for every seed that has no record yet; returns ``[(cell, seed, RunRecord)]``.
+    """Train every cell for every seed that has no record yet; returns ``[(cell, seed, RunRecord)]``
+    (``seeds`` and ``width_scale`` as in ``plan_runs``).
 
     Records go to ``results_dir/<key>.json``, checkpoints to ``runs_dir/<key>/``; ``executor``
     (default ``InProcess()``) trains the missing runs. One progress line per finished run.
@@ -224,7 +243,7 @@ def run_cells(
 
     plan, jobs = plan_runs(
         cells, seeds, splits, baseline_model=baseline_model, train_settings=train_settings, n_classes=n_classes,
-        results_dir=results_dir, runs_dir=runs_dir, profile=profile, dataset_name=dataset_name,
+        results_dir=results_dir, runs_dir=runs_dir, profile=profile, dataset_name=dataset_name, width_scale=width_scale,
     )  # fmt: skip
     labels = {}
     for cell, seed, path in plan:

@@ -27,6 +27,7 @@ from skelrnn.results import RECORD_FORMAT, RUN_TIME_FIELDS, RunRecord
 __all__ = [
     "TrainConfig",
     "PlateauSchedule",
+    "ModelPool",
     "dataset_identity",
     "evaluate",
     "train_run",
@@ -159,6 +160,58 @@ def _compile(model, cfg: TrainConfig) -> None:
     )
 
 
+class ModelPool:
+    """Compiled models kept for the next run of the same architecture in this process (``sweep``
+    gives each worker one).
+
+    Building a model is cheap; tracing its training and scoring steps for every padded length is
+    not (seconds a run on CPU, as much as a small run's training). A run whose model and
+    optimizer settings match a model in the pool takes that model reset to the state a freshly
+    built one has for the run's seed: every variable (weights and dropout generator states) is
+    copied from a new build made after seeding, the optimizer's step counter and moments are
+    zeroed and the metrics reset. The traced steps stay, so the run traces nothing new, and its
+    record equals that of a run on a new model (tested on every backend). At most ``size``
+    models are kept, the least recently used dropped first.
+    """
+
+    def __init__(self, size: int = 4):
+        if int(size) < 1:
+            raise ValueError(f"size: expected an integer >= 1, got {size!r}")
+        self.size = int(size)
+        self.reused = 0  # runs that found their model here
+        self._models: dict[str, tuple] = {}
+
+    @staticmethod
+    def _key(model_config, cfg: TrainConfig) -> str:
+        import json
+
+        optimizer = {k: getattr(cfg, k) for k in ("epsilon", "beta_1", "beta_2", "clipnorm")}
+        return json.dumps([model_config.to_dict(), optimizer], sort_keys=True)
+
+    def get(self, model_config, cfg: TrainConfig) -> tuple:
+        """``(model, scoring_model)`` as a freshly built and compiled model would be; call it after
+        seeding, as the run would build its model."""
+        from skelrnn import models
+
+        fresh = models.build_model(model_config)
+        key = self._key(model_config, cfg)
+        if key not in self._models:
+            _compile(fresh, cfg)
+            self._models[key] = (fresh, models.scoring_model(fresh))
+            while len(self._models) > self.size:
+                self._models.pop(next(iter(self._models)))
+            return self._models[key]
+        model, scoring = self._models.pop(key)
+        self._models[key] = (model, scoring)  # most recently used last
+        for target, source in zip(model.variables, fresh.variables, strict=True):
+            target.assign(source)
+        for variable in model.optimizer.variables:  # the rate is assigned before each stretch of updates
+            variable.assign(np.zeros(variable.shape, variable.dtype))
+        model.reset_metrics()
+        self.reused += 1
+        return model, scoring
+
+
 def evaluate(scoring_model, features, labels, batch_size: int, pad_multiple: int) -> dict:
     """Accuracy on ``(features, labels)``, how many distinct classes are predicted there, and
     ``score_activity``: for each class, the share of the sequences on which its ReLU score
@@ -253,12 +306,14 @@ def train_run(
     dataset_name: str = "",
     log=print,
     checkpoint_seconds: float = 60.0,
+    pool: ModelPool | None = None,
 ) -> RunRecord:
     """Train one model and write its result record; resume if ``run_dir`` holds a checkpoint.
 
     A checkpoint is written after an evaluation when ``checkpoint_seconds`` of training have
     passed since the last one (0: after every evaluation); a killed run loses at most that much
-    work. ``train_config.batch_size`` must not exceed the training split (``ValueError``).
+    work. ``train_config.batch_size`` must not exceed the training split (``ValueError``). With a
+    ``pool`` a new run takes its model from there (``ModelPool``: no step traced twice).
 
     ``splits`` maps ``train``, ``validation`` and ``test`` to ``(features, labels)``: a list of
     ``(T_i, D)`` float arrays and ``(N,)`` int class indices. Returns the record. If the record
@@ -293,17 +348,22 @@ def train_run(
     store = CheckpointStore(run_dir, header)
     resumed = store.load()
     if resumed is None:
-        model = models.build_model(model_config)
-        _compile(model, cfg)
+        if pool is not None:
+            model, scoring = pool.get(model_config, cfg)
+        else:
+            model = models.build_model(model_config)
+            _compile(model, cfg)
+            scoring = None
         state = {"update": 0, "epoch": 0, "batch": 0, "history": [], "schedule": None, "checkpoint": None,
                  "seconds": 0.0, "resumed": 0}  # fmt: skip
     else:
-        model, state = resumed
+        (model, state), scoring = resumed, None
         state["resumed"] += 1
         log(f"resuming after update {state['update']} ({run_dir / state['checkpoint']})")
     schedule = PlateauSchedule(cfg, state["schedule"])
     state["schedule"] = schedule.state
-    scoring = models.scoring_model(model)  # built once: validation and test share its traced step
+    if scoring is None:  # built once: validation and test share its traced step
+        scoring = models.scoring_model(model)
     batches = SequenceBatches(
         *splits["train"], batch_size=cfg.batch_size, bucketing=cfg.bucketing, seed=seed, multiple=cfg.pad_multiple,
         drop_remainder=True,

@@ -440,3 +440,20 @@ def test_seated_variants_sit_for_the_whole_performance():
         heights.append(np.median(xyz[seen][:, PELVIS, 1]) - floor)
     heights = np.array(heights)
     assert (heights < 0.65).any() and (heights > 0.75).any(), heights  # typing: seated and standing
+
+
+def test_interactions_meet_approach_and_part():
+    # Right-handed, complete performances: the partner's right hand meets the actor's in a
+    # handshake; walking towards each other closes the gap by over a metre, walking apart opens it.
+    config = SyntheticConfig(n_subjects=4, left_handed=0.0, partial_prob=0.0, hesitant_prob=0.0)
+    right_hand = joint_index("right hand")
+    for subject in range(1, 5):
+        setup = (subject - 1) % config.n_setups + 1
+        shake = synthetic.make_sequence(ntu.SampleName(setup, 1, subject, 1, 58), config)
+        a, b = shake.xyz(0), shake.xyz(1)
+        middle = slice(int(0.4 * len(a)), int(0.6 * len(a)))
+        assert np.linalg.norm(a[middle, right_hand] - b[middle, right_hand], axis=1).min() < 0.25, subject
+        for action, sign in ((59, -1), (60, 1)):
+            seq = synthetic.make_sequence(ntu.SampleName(setup, 1, subject, 1, action), config)
+            gap = np.linalg.norm(seq.xyz(0)[:, PELVIS] - seq.xyz(1)[:, PELVIS], axis=1)
+            assert sign * (np.median(gap[-5:]) - np.median(gap[:5])) > 1.0, (subject, action, gap[[0, -1]])

@@ -54,7 +54,8 @@ def engine_epoch(model, batches):
     """One epoch of the engine's own update loop per call (an evaluation is due at each epoch's end)."""
     cfg = train.TrainConfig(eval_every=len(batches), max_epochs=10**6)
     state = {"epoch": 0, "batch": 0, "update": 0}
-    return lambda: train._train_until_evaluation(model, batches, state, cfg)
+    budget = train.update_budget(cfg, len(batches))
+    return lambda: train._train_until_evaluation(model, batches, state, cfg, budget)
 
 
 def time_epochs(run_epoch, epochs: int) -> float:

@@ -302,11 +302,6 @@ def _sit_down(p, amp, rng) -> _Motion:
     return m
 
 
-def _stand_up(p, amp, rng) -> _Motion:
-    # Exactly sit down played backwards: the pair differs in time order only.
-    return _sit_down(1.0 - p, amp, rng)
-
-
 def _clapping(p, amp, rng) -> _Motion:
     m = _Motion.rest(len(p))
     up = _window(p, 0.0, 0.15, 0.85, 1.0)
@@ -438,16 +433,23 @@ def _salute(p, amp, rng) -> _Motion:
     return m
 
 
+def _stride_legs(m: _Motion, gait, go):
+    """Legs stepping along ``gait`` (T,) radians (a step every pi), swinging in opposition, each
+    knee bent while its leg swings forward, scaled by ``go`` (T,); returns ``gait`` for the arms."""
+    swing = np.sin(gait)
+    for side, sign in (("L", 1.0), ("R", -1.0)):
+        _leg(m, side, hip=go * 22 * sign * swing, knee=go * 45 * np.maximum(0.0, sign * np.cos(gait)) ** 2)
+    return gait
+
+
 def _staggering(p, amp, rng) -> _Motion:
     m = _Motion.rest(len(p))
     n_steps = int(rng.integers(4, 8))
     go = _window(p, 0.0, 0.08, 0.92, 1.0)
     u = np.clip((p - 0.04) / 0.92, 0, 1)
-    gait = np.pi * n_steps * u
-    swing = np.sin(gait)
+    gait = _stride_legs(m, np.pi * n_steps * u, go)
     for side, sign in (("L", 1.0), ("R", -1.0)):
-        _leg(m, side, hip=go * 22 * sign * swing, knee=go * 45 * np.maximum(0.0, sign * np.cos(gait)) ** 2)
-        _arm(m, side, x=go * 18 * sign * swing, z=go * (25 + 10 * np.sin(2.3 * gait + sign)), elbow=25 * go)
+        _arm(m, side, x=go * 18 * sign * np.sin(gait), z=go * (25 + 10 * np.sin(2.3 * gait + sign)), elbow=25 * go)
     # Unsteady: lateral sways of the whole body, with the trunk rolling into them.
     freq = rng.uniform(1.0, 2.2, size=2)
     phase0 = rng.uniform(0, 2 * np.pi, size=2)
@@ -489,11 +491,9 @@ def _falling_down(p, amp, rng) -> _Motion:
 def _walk(m: _Motion, u, n_steps: int, go, stride: float = 0.0) -> None:
     """A gait over ``u`` (T,) in [0, 1]: ``n_steps`` steps, legs and arms swinging in opposition,
     scaled by ``go`` (T,); with ``stride`` (metres a step) the body moves forward (body z)."""
-    gait = np.pi * n_steps * u
-    swing = np.sin(gait)
+    gait = _stride_legs(m, np.pi * n_steps * u, go)
     for side, sign in (("L", 1.0), ("R", -1.0)):
-        _leg(m, side, hip=go * 22 * sign * swing, knee=go * 45 * np.maximum(0.0, sign * np.cos(gait)) ** 2)
-        _arm(m, side, x=go * 18 * sign * swing, z=go * 8, elbow=20 * go)
+        _arm(m, side, x=go * 18 * sign * np.sin(gait), z=go * 8, elbow=20 * go)
     m.shift[:, 2] += stride * n_steps * u
     m.anchor = None
 
@@ -705,7 +705,6 @@ def _held(right=None, left=None, bow=0.0, head=(0.0, 0.0, 0.0), wiggles=(), hold
 
 # Joint-angle axes of the wiggles: 0 x (forward), 1 y (about the vertical), 2 z (sideways).
 _X, _Y, _Z = 0, 1, 2
-_SEATED = (90.0, 90.0, 90.0, 90.0)  # hips and knees of a person on a chair
 
 # Hand-to-head actions: where the hand stops and how it moves there tell them apart.
 _drink = KeyFramed(
@@ -1031,7 +1030,7 @@ CLASSES: dict[int, ActionClass] = {
         _A(6, "bend down with bent knees, the right hand to the floor, up again", _pickup, 65),
         _A(7, "right arm wound up behind the head, thrown forward over a step", _throw, 50, hands=(1, _CLOSED)),
         _A(8, "knees and hips bend, the pelvis goes down ~0.45 m and back; ends seated", _sit_down, 70),
-        _A(9, "sitting down played backwards (same generator, reversed phase)", _stand_up, 70),
+        _A(9, "sitting down played backwards (same generator, reversed phase)", _reversed(_sit_down), 70),
         _A(10, "both hands meet in front of the chest, repeatedly", _clapping, 75, hands=(_OPEN, _OPEN)),
         _A(11, "both hands hold a book at chest height, head down, a page turned", _reading, 85, seated=0.5),
         _A(12, "left hand holds the paper, right hand makes small fast strokes", _writing, 85, seated=0.6),

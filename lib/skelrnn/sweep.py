@@ -73,7 +73,8 @@ def plan_runs(
     for cell in cells:
         for seed in seeds_of(cell):
             spec = {**baseline_model, "n_features": n_features, "n_classes": n_classes, **cell.model}
-            spec["units"] = scaled_units(spec["units"], width_scale) if width_scale != 1 else spec["units"]
+            if width_scale != 1:  # at 1 the widths stay as written (scaled_units would make them even)
+                spec["units"] = scaled_units(spec["units"], width_scale)
             model = models.ModelConfig(**spec).to_dict()
             settings = train.TrainConfig(**{**train_settings, **cell.train}).to_dict()
             key = run_key(model, settings, seed, sha)
@@ -249,11 +250,13 @@ def run_cells(
     for cell, seed, path in plan:
         labels.setdefault(path, f"{cell.table}: {cell.row}, {cell.column}, seed {seed}")
     todo = list(jobs.values())
+    trained = {}
     for done, path in enumerate((executor or InProcess()).run(todo, splits), start=1):
-        record = read_run_record(path)
+        trained[path] = record = read_run_record(path)
         log(
             f"{progress_bar(done, len(todo))} {done}/{len(todo)}  {labels[path]}: test accuracy "
             f"{100 * record.test_accuracy:.1f} % after {record.updates} updates, {record.epochs:.1f} epochs "
             f"({record.wall_seconds:.0f} s)"
         )
-    return [(cell, seed, read_run_record(path)) for cell, seed, path in plan]
+    records = {path: trained.get(path) or read_run_record(path) for _cell, _seed, path in plan}
+    return [(cell, seed, records[path]) for cell, seed, path in plan]

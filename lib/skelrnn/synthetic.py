@@ -420,6 +420,13 @@ class _Performance:
     partner: _Performance | None = None
 
 
+def _placed(pos, glob, lean, yaw: float, spot, hands, active) -> _Performance:
+    """A body-frame performance (positions ``(T, 25, 3)``, global rotations ``(T, 25, 3, 3)``,
+    lean ``(T, 2)``) turned by ``yaw`` radians about the vertical and set down at ``spot`` (world)."""
+    face = _yaw_matrix(yaw)
+    return _Performance(pos @ face.T + spot, _quat_mul(_quaternions(face), _quaternions(glob)), lean, hands, active)
+
+
 def _performance(setup: int, subject: int, replication: int, action: int, config: SyntheticConfig) -> _Performance:
     rng = _rng(config.seed, _TAG_PERFORMANCE, subject, replication, action, setup)
     cls = CLASSES[action]
@@ -443,10 +450,9 @@ def _performance(setup: int, subject: int, replication: int, action: int, config
     # somewhere near the marked spot.
     turn = 60.0 if rng.random() < config.turned_prob else 15.0
     yaw = math.radians(_CAMERA_YAW_DEG[_facing_camera(replication) - 1] + rng.uniform(-turn, turn))
-    face = _yaw_matrix(yaw)
     spot = np.array([rng.uniform(-0.3, 0.3), 0.0, rng.uniform(-0.3, 0.3)])
     active = (phase > 0.0) & (phase < 1.0)
-    perf = _Performance(pos @ face.T + spot, _quat_mul(_quaternions(face), _quaternions(glob)), lean, cls.hands, active)
+    perf = _placed(pos, glob, lean, yaw, spot, cls.hands, active)
     if cls.partner is not None:
         # The partner: another person (their own bones and style), facing the actor from
         # ``distance`` metres in front, moving through the same phase.
@@ -454,11 +460,8 @@ def _performance(setup: int, subject: int, replication: int, action: int, config
         partner_style = _subject_style(other, config)
         partner = _personal(cls.partner(phase, float(rng.uniform(0.8, 1.15)), rng), partner_style, False, 1.0, rng)
         p_pos, p_glob, p_lean = _pose_in_body_frame(partner, _subject_offsets(other, config.seed), rng)
-        p_face = _yaw_matrix(yaw + math.pi)
-        p_spot = spot + face @ np.array([rng.uniform(-0.1, 0.1), 0.0, cls.distance])
-        perf.partner = _Performance(
-            p_pos @ p_face.T + p_spot, _quat_mul(_quaternions(p_face), _quaternions(p_glob)), p_lean, (1, 1), active
-        )
+        p_spot = spot + _yaw_matrix(yaw) @ np.array([rng.uniform(-0.1, 0.1), 0.0, cls.distance])
+        perf.partner = _placed(p_pos, p_glob, p_lean, yaw + math.pi, p_spot, (1, 1), active)
     return perf
 
 

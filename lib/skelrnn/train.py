@@ -249,10 +249,11 @@ def update_budget(cfg: TrainConfig, updates_per_epoch: int) -> int:
     return epochs if cfg.max_updates is None else min(epochs, int(cfg.max_updates))
 
 
-def _train_until_evaluation(model, batches, state: dict, cfg: TrainConfig) -> tuple[float, float, bool]:
+def _train_until_evaluation(model, batches, state: dict, cfg: TrainConfig, budget: int) -> tuple[float, float, bool]:
     """Updates from ``state["epoch"]``, ``state["batch"]`` until the next evaluation is due (every
-    ``eval_every`` updates) or the data budget is spent; advances ``state``. Returns the
-    sample-weighted mean loss and accuracy of those updates, and whether the budget is spent.
+    ``eval_every`` updates) or the ``budget`` of updates (``update_budget``) is spent; advances
+    ``state``. Returns the sample-weighted mean loss and accuracy of those updates, and whether
+    the budget is spent.
 
     Batches of different lengths go straight to the compiled train step (Keras relaxes the traced
     shape after the first few lengths); ``fit`` on a ``PyDataset`` would fix the time dimension
@@ -271,7 +272,7 @@ def _train_until_evaluation(model, batches, state: dict, cfg: TrainConfig) -> tu
         state["batch"] += 1
         if state["batch"] == len(batches):
             state["epoch"], state["batch"] = state["epoch"] + 1, 0
-        spent = state["epoch"] >= cfg.max_epochs or state["update"] >= update_budget(cfg, len(batches))
+        spent = state["update"] >= budget  # the budget counts max_epochs too: an epoch is len(batches) updates
         if spent or state["update"] % cfg.eval_every == 0:
             return loss_sum / total, correct / total, spent
 
@@ -375,7 +376,7 @@ def train_run(
     while schedule.stopped is None:
         start = time.perf_counter()
         model.optimizer.learning_rate.assign(schedule.learning_rate)
-        loss, accuracy, spent = _train_until_evaluation(model, batches, state, cfg)
+        loss, accuracy, spent = _train_until_evaluation(model, batches, state, cfg, budget)
         val_acc = evaluate(scoring, *splits["validation"], cfg.batch_size, cfg.pad_multiple)["accuracy"]
         seconds = time.perf_counter() - start
         update = state["update"]

@@ -134,13 +134,15 @@ def test_the_scoring_model_shares_the_layers_and_reads_the_scores_before_the_sof
         models.scoring_model(keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)]))
 
 
-def test_the_every_step_head_scores_each_step_and_keeps_the_mask():
+def test_the_every_step_head_scores_each_step_and_zeroes_the_padding():
     cfg = models.ModelConfig(n_features=6, n_classes=5, units=8, layers=2, head="every_step")
     model = models.build_model(cfg)
     x = padded_batch(np.random.default_rng(4), [3, 6], 6)
     p = model.predict_on_batch(x)
     assert p.shape == (2, 6, 5)
-    np.testing.assert_allclose(p.sum(axis=-1), 1.0, atol=1e-5)
+    real = np.array([[1, 1, 1, 0, 0, 0], [1] * 6], "float32")  # probabilities at real steps, zeros at padding
+    np.testing.assert_allclose(p.sum(axis=-1), real, atol=1e-5)
+    assert np.all(p[0, 3:] == 0.0), "exact zeros: the losses read the real steps from them"
     np.testing.assert_allclose(model.predict_on_batch(x[:1, :3]), p[:1, :3], atol=1e-6)  # padding does not leak back
     assert (
         model.count_params()

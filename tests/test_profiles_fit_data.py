@@ -96,10 +96,10 @@ def test_the_quick_profile_fits_a_small_folder(tmp_path):
     sizes = {part: len(y) for part, (_x, y) in chapter.splits.items()}
     assert sizes == {"train": 20 * 5 * 3, "validation": 20 * 3, "test": 20 * 3 * 3}, "no split truncated"
     lengths = [len(f) for f in chapter.splits["train"][0]]
-    assert np.mean(lengths) > 10, "a small folder keeps enough frames (quick thins the embedded data to 1 in 10)"
+    assert np.mean(lengths) > 10, "a small folder keeps enough frames for time order to matter"
     (frames,) = [note for note in chapter.notes if note.startswith("frames: 1 in ")]
     train = chapter.data.split("cross_subject")["train"]
-    stride = dataset.frame_step_for(chapter.data.lengths[train], steps=chapter.P.steps)
-    assert frames.startswith(f"frames: 1 in {stride} kept") and stride < 10, frames
-    assert chapter.train_settings["eval_every"] == 25, "8 evaluations in the quick profile's 200 updates"
+    stride = dataset.frame_step_for(chapter.data.lengths[train], chapter.data.fps, chapter.P.fps, chapter.P.steps)
+    assert stride == chapter.frame_step == 3 and frames.startswith("frames: 1 in 3 kept (10 fps from 30"), frames
+    assert chapter.train_settings["eval_every"] == 24, "10 evaluations in the quick profile's 240 updates"
     assert "left out" not in " ".join(chapter.notes)

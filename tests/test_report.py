@@ -43,4 +43,10 @@ def test_claims_are_compared_with_the_seed_range():
     row = claims.iloc[0]
     assert row["thesis difference"] == pytest.approx(3.15) and row["measured difference"] == pytest.approx(-10.0)
     assert not row["same sign"] and not row["beyond seed range"]  # -10 is not beyond a range of 10
+    assert row["yardstick"] == pytest.approx(10.0) and row["seeds"] == "1 vs 1"
+    # A cell's own seeds widen the yardstick: a's seeds span 30 points, so 15 is within noise.
+    runs = [(a, s, fake_record(x, 5, 0)) for s, x in enumerate((0.6, 0.9, 0.75))] + [(b, 0, fake_record(0.6, 5, 0))]
+    wide = report.compare_claims(report.table_frame(runs), [("a beats b", ("r", "a"), ("r", "b"))], spread).iloc[0]
+    assert wide["measured difference"] == pytest.approx(15.0) and wide["yardstick"] == pytest.approx(30.0)
+    assert wide["same sign"] and not wide["beyond seed range"] and wide["seeds"] == "3 vs 1"
     assert report.claims_summary([claims]).startswith("Of 1 claims of the thesis, 0 point the same way here, 0 of them")

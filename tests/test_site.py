@@ -121,6 +121,9 @@ def test_data_chapter_draws_the_3d_viewer_and_its_figures_offline(browser, serve
 PRINTED = {
     "03_baselines": ("43.58 / ", "59.5 / ", "60.3 / ", "72.35 / "),
     "04_regularization": ("68.12 / ", "57.72 / "),
+    "05_skeleton_transformer": ("79.58 / ", "77.08 / ", "78.95 / "),
+    "06_skeleton_motion": ("75.57 / ", "– / "),
+    "07_inattention": ("53.77 / ", "66.54 / ", "79.09 / ", "78.36 / "),
 }
 
 
@@ -140,6 +143,32 @@ def test_training_chapters_draw_their_tables_and_curves(browser, server, page_na
     assert "thesis / measured" in text, "the tables put the thesis's value beside the measured one"
     assert all(value in text for value in PRINTED[page_name]), [v for v in PRINTED[page_name] if v not in text]
     assert "59.50" not in text and "43.6 /" not in text
+    assert not blocked and not errors, (blocked, errors)
+
+
+# 05: table 8, the learned W (heat map) and the virtual joints in 3D; 06: learning curves by input;
+# 07: tables 11 and 12. (figures, of which WebGL scenes)
+LATER = {"05_skeleton_transformer": (3, 1), "06_skeleton_motion": (1, 0), "07_inattention": (2, 0)}
+
+
+@pytest.mark.parametrize("page_name", sorted(LATER))
+def test_learned_primitive_chapters_draw_their_tables_and_figures(browser, server, page_name):
+    n_figures, n_scenes = LATER[page_name]
+    page, errors, blocked = open_offline(browser, f"{server}/notebooks/{page_name}.html")
+    page.wait_for_function(
+        f"document.querySelectorAll('.plotly-graph-div svg.main-svg').length >= {n_figures}", timeout=20000
+    )
+    drawn = page.evaluate(
+        """() => Array.from(document.querySelectorAll('.plotly-graph-div')).map(div => ({
+               svgTraces: div.querySelectorAll('svg.main-svg g.trace, svg.main-svg g.hm').length,
+               canvas: div.querySelectorAll('canvas').length}))"""
+    )
+    assert len(drawn) == n_figures, drawn
+    assert sum(f["canvas"] > 0 for f in drawn) == n_scenes, drawn
+    assert all(f["svgTraces"] >= 1 for f in drawn if not f["canvas"]), drawn
+    text = page.inner_text("article")
+    assert "thesis / measured" in text
+    assert all(value in text for value in PRINTED[page_name]), [v for v in PRINTED[page_name] if v not in text]
     assert not blocked and not errors, (blocked, errors)
 
 

@@ -282,3 +282,54 @@ def test_a_pooled_model_gives_the_record_of_a_new_one_without_tracing_again(tmp_
     first = small.get(mc, cfg)[0]
     small.get(models.ModelConfig(n_features=4, n_classes=3, units=5, layers=1), cfg)
     assert small.get(mc, cfg)[0] is not first and small.reused == 0
+
+
+def test_fields_added_later_keep_the_names_of_earlier_runs():
+    # sweep.run_key hashes to_dict(): fields at their defaults are left out, so records written
+    # before the skeleton transformer and the inattention loss existed keep their names.
+    assert not {"transformer", "sparsity"} & set(models.ModelConfig().to_dict())
+    assert "inattention_steps" not in train.TrainConfig().to_dict()
+    assert models.ModelConfig(transformer="affine").to_dict()["transformer"] == "affine"
+    assert train.TrainConfig(inattention_steps=4).to_dict()["inattention_steps"] == 4
+    with pytest.raises(ValueError, match="inattention_steps"):
+        train.TrainConfig(inattention_steps=0)
+
+
+def test_an_every_step_model_trains_on_the_inattention_loss_and_predicts_the_mean_of_its_steps(tmp_path):
+    cfg = train.TrainConfig(batch_size=16, max_epochs=3, eval_every=6, early_stopping=False, pad_multiple=4,
+                            inattention_steps=2)  # fmt: skip
+    mc = models.ModelConfig(n_features=4, n_classes=3, units=8, layers=2, bidirectional=True, head="every_step")
+    data = drift_splits()
+    pool = train.ModelPool()
+    record = train.train_run(mc, cfg, data, tmp_path / "run", tmp_path / "r.json", log=lambda s: None, pool=pool)
+    assert record.train["inattention_steps"] == 2 and record.updates == 18
+    assert all(np.isfinite(h["loss"]) and h["loss"] > 0 for h in record.history)
+    model, scoring = pool._models[train.ModelPool._key(mc, cfg)]  # the run's model, its last weights
+    features, labels = data["test"]
+    guesses = []
+    for f in features:  # one sequence at a time: no padding at all
+        p = np.asarray(model.predict_on_batch(f[None]))[0]
+        guesses.append(int(np.argmax(p.mean(axis=0))))
+    other = train.ModelPool().get(mc, train.TrainConfig(**{**cfg.to_dict(), "inattention_steps": None}))[0]
+    assert other is not model, "another loss is another compiled model"
+    fresh = train.train_run(mc, cfg, data, tmp_path / "run2", tmp_path / "r2.json", log=lambda s: None)
+    assert without_time(fresh.to_dict()) == without_time(record.to_dict()), "pooled or not, the same run"
+    out = train.evaluate(scoring, features, labels, batch_size=16, pad_multiple=4)
+    assert out["accuracy"] == pytest.approx(np.mean(np.array(guesses) == labels))
+
+
+def test_a_skeleton_transformer_run_records_the_matrix_it_learned(tmp_path):
+    data = {
+        part: ([np.tile(f, (1, 19))[:, :75] for f in feats], labels) for part, (feats, labels) in drift_splits().items()
+    }
+    cfg = train.TrainConfig(batch_size=16, max_epochs=2, eval_every=6, early_stopping=False, pad_multiple=4)
+    mc = models.ModelConfig(n_features=75, n_classes=3, units=6, layers=1, front_end="skeleton_transformer",
+                            transformer="affine")  # fmt: skip
+    record = train.train_run(mc, cfg, data, tmp_path / "run", tmp_path / "r.json", log=lambda s: None)
+    mixing = np.array(record.learned["skeleton_transformer"])
+    assert mixing.shape == (25, 25)
+    np.testing.assert_allclose(mixing.sum(axis=1), 1.0, atol=1e-4)  # rounded to 5 decimals
+    assert np.abs(mixing - np.eye(25)).max() > 1e-3, "it moved away from the identity"
+    plain = train.train_run(models.ModelConfig(n_features=75, n_classes=3, units=6, layers=1), cfg, data,
+                            tmp_path / "run2", tmp_path / "r2.json", log=lambda s: None)  # fmt: skip
+    assert plain.learned == {}

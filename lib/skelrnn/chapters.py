@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 __all__ = ["TrainingChapter", "fit_training_to_data"]
 
 
@@ -60,10 +62,14 @@ class TrainingChapter:
         self.width_scale = P.width_scale
         self.notes: list[str] = []  # what the set-up adapted to the data, shown in the header
         self.data = dataset.load_or_generate(data_dir, P.synthetic, strict=strict, log=self.notes.append)
-        self.splits = dataset.prepare_splits(
+        indices, self.frame_step = dataset.choose_splits(
             self.data, "cross_subject", max_train=P.max_train, max_eval=P.max_eval, seed=P.data_seed, fps=P.fps,
             steps=P.steps, log=self.notes.append,
         )  # fmt: skip
+        self.splits = {
+            part: (dataset.make_features(self.data, idx, frame_step=self.frame_step), self.data.labels[idx])
+            for part, idx in indices.items()
+        }  # the frames kept: 1 in ``frame_step``
         self.train_settings = fit_training_to_data(
             P.train, len(self.splits["train"][1]), P.min_evaluations, self.notes.append
         )
@@ -88,6 +94,16 @@ class TrainingChapter:
             + "".join(f"\n{note}" for note in self.notes)
         )
 
+    def model_config(self, changes: dict | None = None):
+        """The ``models.ModelConfig`` that this profile trains for a cell's model ``changes`` to the
+        improved baseline (default: the baseline itself), widths scaled as in its runs."""
+        from skelrnn import models, sweep
+
+        spec = {**self.P.baseline_model, "n_features": 75, "n_classes": self.n_classes, **(changes or {})}
+        if self.width_scale != 1:
+            spec["units"] = sweep.scaled_units(spec["units"], self.width_scale)
+        return models.ModelConfig(**spec)
+
     def run(self, cells, seeds=None, log=print, claims=()) -> list:
         """Train the cells that have no record yet; ``[(cell, seed, RunRecord)]`` for every cell and seed.
 
@@ -106,6 +122,21 @@ class TrainingChapter:
             n_classes=self.n_classes, results_dir=self.records, runs_dir=self.runs, profile=self.profile,
             dataset_name=self.P.dataset_name, executor=self.executor, log=log, width_scale=self.width_scale,
         )  # fmt: skip
+
+    def full_profile_cost(self, runs) -> dict:
+        """The cost of the full profile for the cells of ``runs`` (``run`` results) on this machine and
+        backend, by arithmetic (``report.full_profile_estimate``): their mean measured seconds per
+        time step of one training sequence, times 1 / width_scale squared when the profile trains
+        narrower networks (a recurrent layer's matrices grow with the square of its width, so this
+        bounds the thesis's widths from above), times the full profile's steps per epoch on this
+        data, its epochs and its seeds. Every run is counted at its maximum number of epochs."""
+        from skelrnn import report
+
+        cost = report.seconds_per_step(runs, sum(len(f) for f in self.splits["train"][0]))
+        full = self.full_profile
+        full_steps = int(self.data.lengths[self.data.split("cross_subject")["train"]].sum())
+        per_step = float(np.mean(list(cost.values()))) / self.width_scale**2
+        return report.full_profile_estimate(per_step, full_steps, full.train["max_epochs"], len(cost) * len(full.seeds))
 
     def baseline(self, log=print) -> list:
         """The improved baseline trained with every baseline seed (its spread is the chapters' yardstick)."""

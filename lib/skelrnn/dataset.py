@@ -47,6 +47,7 @@ __all__ = [
     "declared_fps",
     "dataset_identity",
     "default_cache_dir",
+    "choose_splits",
     "split_indices",
     "pad_sequences",
     "bucket_batches",
@@ -590,6 +591,37 @@ def check_splits(data: SkeletonSet, indices: dict[str, np.ndarray], protocol: st
         raise ValueError(f"{source}: {len(missing)} class(es) have no training sequence ({protocol}): {names}")
 
 
+def choose_splits(
+    data: SkeletonSet,
+    protocol: str = "cross_subject",
+    max_train: int | None = None,
+    max_eval: int | None = None,
+    seed: int = 0,
+    fps: float | None = None,
+    steps: int | None = None,
+    log=print,
+) -> tuple[dict[str, np.ndarray], int]:
+    """Which sequences each split of ``protocol`` uses, and which frames: ``({part: indices},
+    frame_step)``. ``max_train`` and ``max_eval`` cap the sequences of the training and of the
+    evaluation splits (a sample drawn at random with ``seed``, in file order), and ``log`` gets a
+    line saying how many were left out; None keeps all. The frame step comes from the training
+    split (``frame_step_for`` with ``fps``, ``steps`` and the data's frame rate), and ``log`` says
+    so. Splits that cannot be trained on are refused (``check_splits``)."""
+    rng = np.random.default_rng(seed)
+    indices = data.split(protocol)
+    check_splits(data, indices, protocol)
+    for part, idx in indices.items():
+        cap = max_train if part == "train" else max_eval
+        if cap is not None and len(idx) > cap:
+            log(f"{part}: {cap} of the {len(idx)} sequences used ({len(idx) - cap} left out by the profile's cap)")
+            indices[part] = np.sort(rng.choice(idx, size=cap, replace=False))
+    lengths = data.lengths[indices["train"]]
+    frame_step = frame_step_for(lengths, data.fps, fps, steps)
+    log(f"frames: 1 in {frame_step} kept ({data.fps / frame_step:.3g} fps from {data.fps:g}; "
+        f"mean training length {np.mean(-(-lengths // frame_step)):.1f} steps)")  # fmt: skip
+    return indices, frame_step
+
+
 def prepare_splits(
     data: SkeletonSet,
     protocol: str = "cross_subject",
@@ -605,30 +637,21 @@ def prepare_splits(
     """Features and labels of the train / validation / test splits of ``protocol``.
 
     Returns ``{part: (features, labels)}``: ``make_features`` arrays ``(T_i, 75)`` and class
-    indices ``(N,)``. ``max_train`` and ``max_eval`` cap the sequences of the training and of
-    the evaluation splits (a sample drawn at random with ``seed``, in file order), and ``log``
-    gets a line saying how many were left out; None keeps all. ``frame_step`` keeps every k-th
-    frame; None derives it from the training split (``frame_step_for`` with ``fps``, ``steps``
-    and the data's frame rate) and says so in ``log``. Splits that cannot be trained on are
-    refused (``check_splits``).
+    indices ``(N,)``, for the sequences and frames that ``choose_splits`` picks (its arguments);
+    ``frame_step`` given keeps every k-th frame instead of the derived step.
     """
-    rng = np.random.default_rng(seed)
-    indices = data.split(protocol)
-    check_splits(data, indices, protocol)
-    for part, idx in indices.items():
-        cap = max_train if part == "train" else max_eval
-        if cap is not None and len(idx) > cap:
-            log(f"{part}: {cap} of the {len(idx)} sequences used ({len(idx) - cap} left out by the profile's cap)")
-            indices[part] = np.sort(rng.choice(idx, size=cap, replace=False))
-    if frame_step is None:
-        lengths = data.lengths[indices["train"]]
-        frame_step = frame_step_for(lengths, data.fps, fps, steps)
-        log(f"frames: 1 in {frame_step} kept ({data.fps / frame_step:.3g} fps from {data.fps:g}; "
-            f"mean training length {np.mean(-(-lengths // frame_step)):.1f} steps)")  # fmt: skip
+    indices, derived = choose_splits(data, protocol, max_train, max_eval, seed, fps, steps,
+                                     log=log if frame_step is None else _keep_caps(log))  # fmt: skip
+    step = derived if frame_step is None else frame_step
     return {
-        part: (make_features(data, idx, preprocessing=preprocessing, frame_step=frame_step), data.labels[idx])
+        part: (make_features(data, idx, preprocessing=preprocessing, frame_step=step), data.labels[idx])
         for part, idx in indices.items()
     }
+
+
+def _keep_caps(log):
+    """``log`` without the line about the derived frame step (a given ``frame_step`` overrides it)."""
+    return lambda line: None if line.startswith("frames: ") else log(line)
 
 
 def same_performance(data: SkeletonSet, i: int) -> dict[int, int]:

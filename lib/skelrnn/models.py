@@ -1,6 +1,8 @@
 """The thesis's recurrent classifiers, built with Keras 3 (thesis 3.1, figure 11).
 
-Defined for the baselines chapter (``notebooks/03_baselines.md``). A model reads a batch of
+Defined for the baselines chapter (``notebooks/03_baselines.md``); the front-ends of chapters 05
+and 06 (skeleton transformer, motion, two streams) and the every-step head of chapter 07 plug in
+through ``FRONT_ENDS`` and ``HEADS``. A model reads a batch of
 zero-padded skeleton sequences ``(B, T, D)`` (``D`` = joints x 3 coordinates), masks the
 padding, runs ``layers`` recurrent layers, takes the output of the last layer at the last real
 time step (``(B, H)``), and classifies it with the thesis's head: a fully connected layer with
@@ -22,7 +24,7 @@ import keras
 
 __all__ = [
     "CELLS", "FRONT_ENDS", "HEADS", "GateBias", "ModelConfig", "recurrent_layer", "build_model", "scoring_model",
-    "register_front_end", "register_head", "load_model",
+    "register_front_end", "register_head", "load_model", "StepSoftmax",
 ]  # fmt: skip
 
 CELLS = ("rnn", "lstm", "gru")
@@ -53,11 +55,12 @@ class GateBias(keras.initializers.Initializer):
         return {"n_gates": self.n_gates, "n_blocks": self.n_blocks, "value": self.value}
 
 
-# Extension points of ``build_model``. A front-end maps the padded input ``(B, T, D)`` to the
-# sequence the recurrent stack reads (the learned skeleton transformer of thesis eq. 8-10, a
-# motion input and a two-stream fusion come with their chapters); a head maps the stack's output
-# to class scores. Each entry is ``(builder, sequences)``: ``sequences`` says whether the head
-# reads the stack's output at every step (True) or at the last real step only (False).
+# Extension points of ``build_model``. A front-end maps the masked input ``(B, T, D)`` to the
+# sequences the recurrent stacks read: one (the joints, the learned skeleton transformer of thesis
+# eq. 8-10, the motion of 3.3.2) or a dict of named streams (two streams: each gets its own
+# stack, and their last-step outputs are concatenated before the head). A head maps the stack's
+# output to class scores. Each entry is ``(builder, sequences)``: ``sequences`` says whether the
+# head reads the stack's output at every step (True) or at the last real step only (False).
 FRONT_ENDS: dict[str, Callable] = {}
 HEADS: dict[str, tuple[Callable, bool]] = {}
 
@@ -86,6 +89,40 @@ def register_head(name: str, sequences: bool):
 def _no_front_end(x, config):
     """The thesis's baseline: the network reads the joint coordinates as they are."""
     return x
+
+
+@register_front_end("skeleton_transformer")
+def _skeleton_transformer(x, config):
+    """Virtual joints ``W P_t`` (thesis 3.3.1; ``layers.SkeletonTransformer``, N' = N = 25)."""
+    from skelrnn.layers import SkeletonTransformer
+
+    return SkeletonTransformer(
+        config.n_features // 3, variant=config.transformer, sparsity=config.sparsity, name="skeleton_transformer"
+    )(x)
+
+
+@register_front_end("motion")
+def _motion(x, config):
+    """Skeleton motion ``P_{t+1} - P_t`` alone (thesis 3.3.2: 75.57 % on NTU), one step shorter."""
+    from skelrnn.layers import SkeletonMotion
+
+    return SkeletonMotion(name="motion")(x)
+
+
+@register_front_end("chain_motion")
+def _chain_motion(x, config):
+    """Motion decomposed along the kinematic chains: each joint's motion relative to its parent's."""
+    from skelrnn.layers import SkeletonMotion
+
+    return SkeletonMotion(relative_to_parent=True, name="chain_motion")(x)
+
+
+@register_front_end("two_stream")
+def _two_stream(x, config):
+    """Poses and their motion, each read by its own recurrent stack (the thesis's next step, after Li et al.)."""
+    from skelrnn.layers import SkeletonMotion
+
+    return {"pose": x, "motion": SkeletonMotion(name="motion")(x)}
 
 
 def _class_scores(config, regularizer):
@@ -121,9 +158,16 @@ class ModelConfig:
     bidirectional
     keep_prob   dropout keep probability on the output of every recurrent layer (1: no dropout)
     l2          weight of the L2 penalty on every kernel (0: none)
-    front_end   what turns the input into the sequence the network reads (``FRONT_ENDS``)
+    front_end   what turns the input into the sequence the network reads (``FRONT_ENDS``):
+                "none", "skeleton_transformer" (thesis 3.3.1), "motion", "chain_motion" (motion
+                relative to the parent joint) or "two_stream" (poses and motion, a stack each)
     head        how the stack's output becomes class scores (``HEADS``): "last_step" (thesis fig. 11)
-                or "every_step"
+                or "every_step" (appendix A; probabilities ``(B, T, C)``, zero at padded steps)
+    transformer the skeleton transformer's variant (``layers.TRANSFORMER_VARIANTS``, table 8)
+    sparsity    its sparsity weight mu (table 8: 0, 0.001, 0.01)
+
+    ``to_dict`` leaves out ``transformer`` and ``sparsity`` at their defaults: they came with
+    chapter 05, and runs recorded before keep their names (``sweep.run_key`` hashes the dict).
     """
 
     n_features: int = 75
@@ -136,8 +180,12 @@ class ModelConfig:
     l2: float = 0.0
     front_end: str = "none"
     head: str = "last_step"
+    transformer: str = "linear"
+    sparsity: float = 0.0
 
     def __post_init__(self):
+        from skelrnn.layers import TRANSFORMER_VARIANTS
+
         if self.front_end not in FRONT_ENDS:
             raise ValueError(f"front_end: expected one of {sorted(FRONT_ENDS)}, got {self.front_end!r}")
         if self.head not in HEADS:
@@ -155,9 +203,23 @@ class ModelConfig:
             raise ValueError(f"keep_prob: expected a probability in (0, 1], got {self.keep_prob}")
         if self.l2 < 0:
             raise ValueError(f"l2: expected a weight >= 0, got {self.l2}")
+        if self.transformer not in TRANSFORMER_VARIANTS:
+            raise ValueError(f"transformer: expected one of {sorted(TRANSFORMER_VARIANTS)}, got {self.transformer!r}")
+        if self.sparsity < 0:
+            raise ValueError(f"sparsity: expected a weight >= 0, got {self.sparsity}")
+        if self.front_end == "two_stream" and self.head != "last_step":
+            raise ValueError("front_end 'two_stream': the streams have different lengths; expected head 'last_step'")
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        out = asdict(self)
+        for name, default in _ADDED_FIELDS.items():
+            if out[name] == default:
+                del out[name]
+        return out
+
+
+# Fields added after the first records, with their defaults (see ``ModelConfig.to_dict``).
+_ADDED_FIELDS = {"transformer": "linear", "sparsity": 0.0}
 
 
 def recurrent_layer(cell: str, units: int, return_sequences: bool, l2: float = 0.0, name: str | None = None):
@@ -192,24 +254,55 @@ def build_model(config: ModelConfig) -> keras.Model:
     head, sequences = HEADS[config.head]
     inputs = keras.Input((None, config.n_features), name="skeletons")
     x = keras.layers.Masking(0.0, name="padding")(inputs)
-    x = FRONT_ENDS[config.front_end](x, config)
+    streams = FRONT_ENDS[config.front_end](x, config)
+    if isinstance(streams, dict):  # a stack per stream, fused after their last real steps
+        outputs = [_recurrent_stack(s, config, sequences, prefix=f"{name}_") for name, s in streams.items()]
+        x = keras.layers.Concatenate(name="fusion")(outputs)
+    else:
+        x = _recurrent_stack(streams, config, sequences)
+    scores = head(x, config, keras.regularizers.L2(config.l2) if config.l2 > 0 else None)
+    # An Activation layer, not Softmax: it passes the time mask of an every-step head through,
+    # where Softmax would read it as a mask over classes. An every-step head's probabilities are
+    # zeroed at the padding instead (StepSoftmax), so that its losses see the real steps.
+    softmax = StepSoftmax(name="softmax") if sequences else keras.layers.Activation("softmax", name="softmax")
+    outputs = softmax(scores)
+    name = f"{'bi' if config.bidirectional else 'uni'}_{config.cell}{config.units}x{config.layers}"
+    return keras.Model(inputs, outputs, name=name)
+
+
+def _recurrent_stack(x, config: ModelConfig, sequences: bool, prefix: str = ""):
+    """``config.layers`` recurrent layers (with dropout) on ``x``; the last returns every step when
+    ``sequences``, else the last real one."""
     for k in range(config.layers):
         last = k == config.layers - 1
         units = config.units // 2 if config.bidirectional else config.units
-        layer = recurrent_layer(
-            config.cell, units, return_sequences=sequences or not last, l2=config.l2, name=f"{config.cell}_{k + 1}"
-        )
+        layer = recurrent_layer(config.cell, units, return_sequences=sequences or not last, l2=config.l2,
+                                name=f"{prefix}{config.cell}_{k + 1}")  # fmt: skip
         if config.bidirectional:
-            layer = keras.layers.Bidirectional(layer, name=f"bi{config.cell}_{k + 1}")
+            layer = keras.layers.Bidirectional(layer, name=f"{prefix}bi{config.cell}_{k + 1}")
         x = layer(x)
         if config.keep_prob < 1.0:
-            x = keras.layers.Dropout(1.0 - config.keep_prob, name=f"dropout_{k + 1}")(x)
-    scores = head(x, config, keras.regularizers.L2(config.l2) if config.l2 > 0 else None)
-    # An Activation layer, not Softmax: it passes the time mask of an every-step head through,
-    # where Softmax would read it as a mask over classes.
-    outputs = keras.layers.Activation("softmax", name="softmax")(scores)
-    name = f"{'bi' if config.bidirectional else 'uni'}_{config.cell}{config.units}x{config.layers}"
-    return keras.Model(inputs, outputs, name=name)
+            x = keras.layers.Dropout(1.0 - config.keep_prob, name=f"{prefix}dropout_{k + 1}")(x)
+    return x
+
+
+@keras.saving.register_keras_serializable(package="skelrnn")
+class StepSoftmax(keras.layers.Layer):
+    """Softmax over classes at every step, ``(B, T, C)``, times the time mask: exactly 0 at padded
+    steps, and no mask passed on (the losses of ``skelrnn.losses`` read the real steps from it)."""
+
+    activation = staticmethod(keras.activations.softmax)  # what ``scoring_model`` looks for
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def call(self, scores, mask=None):
+        p = keras.activations.softmax(scores, axis=-1)
+        return p if mask is None else p * keras.ops.cast(mask, p.dtype)[..., None]
+
+    def compute_mask(self, scores, mask=None):
+        return None
 
 
 def scoring_model(model: keras.Model) -> keras.Model:
@@ -219,7 +312,10 @@ def scoring_model(model: keras.Model) -> keras.Model:
     if getattr(softmax, "activation", None) is not keras.activations.softmax:
         kind = type(softmax).__name__
         raise ValueError(f"model {model.name!r}: expected a Softmax last layer (build_model), got {kind}")
-    return keras.Model(model.inputs, [softmax.input, model.output], name=f"{model.name}_scoring")
+    scores = softmax.input
+    if isinstance(scores, list | tuple):  # StepSoftmax: its inputs are the scores and the time mask
+        scores = scores[0]
+    return keras.Model(model.inputs, [scores, model.output], name=f"{model.name}_scoring")
 
 
 def load_model(path) -> keras.Model:

@@ -467,3 +467,55 @@ def score_activity_figure(class_names, activity: dict):
         height=420,
     )
     return fig
+
+
+def transformer_weights_figure(mixing: np.ndarray, joint_names, title: str = "Learned skeleton transformer W"):
+    """Heat map of a skeleton transformer's mixing matrix ``(N', N)``: one row per virtual joint, one
+    column per real joint (``joint_names``), diverging colours around 0 (chapter 05)."""
+    import plotly.graph_objects as go
+
+    mixing = np.asarray(mixing, dtype=float)
+    if mixing.ndim != 2 or mixing.shape[1] != len(joint_names):
+        raise ValueError(f"expected a matrix (N', {len(joint_names)}), got shape {mixing.shape}")
+    bound = float(np.abs(mixing).max()) or 1.0
+    fig = go.Figure(go.Heatmap(
+        z=np.round(mixing, 4), x=list(joint_names), y=[f"virtual {i + 1}" for i in range(len(mixing))],
+        colorscale="RdBu", zmid=0.0, zmin=-bound, zmax=bound, colorbar={"title": "weight"},
+        hovertemplate="%{y} <- %{x}: %{z}<extra></extra>",
+    ))  # fmt: skip
+    fig.update_layout(title=title, template="plotly_white", height=620, yaxis={"autorange": "reversed"},
+                      xaxis={"tickangle": -60}, margin={"b": 140})  # fmt: skip
+    return fig
+
+
+def virtual_joints_figure(pose: np.ndarray, mixing: np.ndarray, joint_names, top: int = 3,
+                          title: str = "Virtual joints inside the skeleton"):  # fmt: skip
+    """One frame in 3D: the skeleton's bones and joints ``pose`` ``(N, 3)`` (metres, y up) and the
+    virtual joints ``mixing @ pose`` ``(N', 3)``; hovering a virtual joint lists the ``top`` real
+    joints it mixes most, with their weights (chapter 05)."""
+    import plotly.graph_objects as go
+
+    from skelrnn.skeleton import segments_for
+
+    pose, mixing = np.asarray(pose, dtype=float), np.asarray(mixing, dtype=float)
+    virtual = _plot_coords(mixing @ pose)
+    real = _plot_coords(pose)
+    bones = _bone_lines(real, segments_for(len(pose)))
+    labels = []
+    for i, row in enumerate(mixing):
+        strongest = np.argsort(-np.abs(row))[:top]
+        labels.append(f"virtual {i + 1}: " + ", ".join(f"{row[j]:+.2f} {joint_names[j]}" for j in strongest))
+    fig = go.Figure([
+        go.Scatter3d(x=bones[:, 0], y=bones[:, 1], z=bones[:, 2], mode="lines", line={"width": 5, "color": "#999"},
+                     name="bones"),
+        go.Scatter3d(x=real[:, 0], y=real[:, 1], z=real[:, 2], mode="markers", marker={"size": 3, "color": "#555"},
+                     name="joints", text=list(joint_names), hoverinfo="text"),
+        go.Scatter3d(x=virtual[:, 0], y=virtual[:, 1], z=virtual[:, 2], mode="markers",
+                     marker={"size": 5, "color": "#d62728", "symbol": "diamond"}, name="virtual joints",
+                     text=labels, hoverinfo="text"),
+    ])  # fmt: skip
+    fig.update_layout(title=title, height=560, margin={"l": 0, "r": 0, "t": 40, "b": 0},
+                      scene={"aspectmode": "data", "xaxis": {"title": "x (m)", "autorange": "reversed"},
+                             "yaxis_title": "depth (m)", "zaxis_title": "height (m)",
+                             "camera": {"eye": {"x": 0.2, "y": -2.2, "z": 0.6}}})  # fmt: skip
+    return fig

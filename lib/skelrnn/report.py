@@ -59,17 +59,20 @@ def table_frame(runs):
 
 def display_table(frame):
     """``table_frame`` as the thesis lays it out: rows by columns, each entry "thesis / measured", the
-    thesis's value exactly as it prints it, then the seeds' range when there are several, and "‡"
-    when a seed's network has dead class scores."""
+    thesis's value exactly as it prints it ("–" where the thesis has none), then the seeds' range
+    when there are several, and "‡" when a seed's network has dead class scores."""
     columns = ("thesis", "measured (%)", "min", "max", "seeds", "dead scores")
     entries = frame.assign(
         entry=[
-            f"{t} / {m:.1f}" + (f" [{lo:.1f}, {hi:.1f}]" if n > 1 else "") + (" ‡" if dead else "")
+            f"{t if isinstance(t, str) else '–'} / {m:.1f}"
+            + (f" [{lo:.1f}, {hi:.1f}]" if n > 1 else "")
+            + (" ‡" if dead else "")
             for t, m, lo, hi, n, dead in zip(*(frame[c] for c in columns), strict=True)
         ]
     )
     table = entries.pivot(index="row", columns="column", values="entry")
     table = table.loc[list(dict.fromkeys(frame["row"])), list(dict.fromkeys(frame["column"]))]
+    table = table.fillna("-")  # a cell the thesis's table leaves empty ("-" in its table 8)
     table.columns.name, table.index.name = "thesis / measured (%)", None
     return table
 
@@ -99,23 +102,29 @@ def baseline_spread(runs) -> dict:
 
 def compare_claims(frame, claims, spread: dict):
     """For each thesis claim ``(text, (row, column), (row, column))`` "a beats b": the thesis's and the
-    measured difference a - b (points), and whether the measured difference is larger than the
-    seed-to-seed range of the improved baseline (a difference inside it could be noise)."""
+    measured difference a - b of the seeds' means (points), the seeds behind each side, whether it
+    points the thesis's way (where the thesis has no value for a side, the way the claim states), and whether
+    the measured difference is larger than the yardstick: the widest of the improved baseline's
+    seed range and the two cells' own seed ranges (a difference inside any of them could be noise)."""
     import pandas as pd
 
-    lookup = {(r, c): (t, m) for r, c, t, m in zip(frame["row"], frame["column"], frame["thesis (%)"],
-                                                   frame["measured (%)"], strict=True)}  # fmt: skip
+    columns = (frame[k] for k in ("row", "column", "thesis (%)", "measured (%)", "min", "max", "seeds"))
+    lookup = {(r, c): (t, m, hi - lo, n) for r, c, t, m, lo, hi, n in zip(*columns, strict=True)}
     rows = []
     for text, a, b in claims:
-        (ta, ma), (tb, mb) = lookup[a], lookup[b]
+        (ta, ma, ra, na), (tb, mb, rb, nb) = lookup[a], lookup[b]
         measured = ma - mb
+        yardstick = max(spread["range"], ra, rb)
+        expected = np.sign(ta - tb) if np.isfinite(ta - tb) else 1.0  # no thesis value: the claim's "a beats b"
         rows.append(
             {
                 "claim": text,
                 "thesis difference": round(ta - tb, 2),
                 "measured difference": measured,
-                "same sign": bool(np.sign(measured) == np.sign(ta - tb)),
-                "beyond seed range": bool(abs(measured) > spread["range"]),
+                "seeds": f"{na} vs {nb}",
+                "yardstick": yardstick,
+                "same sign": bool(np.sign(measured) == expected),
+                "beyond seed range": bool(abs(measured) > yardstick),
             }
         )
     return pd.DataFrame(rows)

@@ -36,7 +36,8 @@ class RunRecord:
     ``val_accuracy``, ``learning_rate`` and ``seconds``. ``epochs`` is the data read, in passes. Accuracies are
     fractions in [0, 1]. ``test_score_activity`` is, per class, the share of test sequences on
     which the class's ReLU score is positive; a class at 0 is dead (``test_dead_scores`` counts
-    them).
+    them). ``learned`` keeps what a chapter shows of the trained weights: for a skeleton
+    transformer, ``{"skeleton_transformer": (N', N) matrix applied to the joints}``.
     """
 
     format: int
@@ -59,6 +60,7 @@ class RunRecord:
     wall_seconds: float
     resumed: int
     environment: dict = field(default_factory=dict)
+    learned: dict = field(default_factory=dict)  # what a front-end learned, e.g. the skeleton transformer's W
 
     HEADER = ("format", "model", "train", "seed", "profile", "dataset")
 

@@ -7,15 +7,17 @@ number. A cell also says how it differs from the improved baseline (thesis 3.1.2
 unidirectional, 3 x 100 GRU units, dropout keep probability 0.5, L2, early stopping): changes to
 the model (``models.ModelConfig`` fields) and to training (``train.TrainConfig`` fields).
 
-Defined for the baselines (tables 4, 5) and regularization (tables 6, 7) chapters; later
-chapters add their tables here.
+Defined for the baselines (tables 4, 5) and regularization (tables 6, 7) chapters, the skeleton
+transformer (table 8), skeleton motion (section 3.3.2) and inattention (tables 11, 12) chapters.
+A cell the thesis proposes but never measured (motion along the kinematic chains, two streams)
+has no thesis value (``thesis=None``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["SOURCE", "Cell", "TABLES", "IMPROVED_BASELINE", "improved_baseline_cell"]
+__all__ = ["SOURCE", "Cell", "TABLES", "IMPROVED_BASELINE", "improved_baseline_cell", "table_12", "THESIS_FPS"]
 
 SOURCE = "Le Roux (2017), Learning action recognition from 3D poses, Inria master thesis"
 
@@ -29,16 +31,18 @@ class Cell:
     table: str
     row: str
     column: str
-    thesis: str
+    thesis: str | None
     model: dict = field(default_factory=dict)
     train: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        float(self.thesis)  # a value as printed must still be a number
+        if self.thesis is not None:
+            float(self.thesis)  # a value as printed must still be a number
 
     @property
     def thesis_value(self) -> float:
-        return float(self.thesis)
+        """The thesis's value as a number; NaN for a cell the thesis did not measure."""
+        return float("nan") if self.thesis is None else float(self.thesis)
 
 
 # The improved baseline's thesis accuracy, in every table from table 5 on (bold in the thesis).
@@ -56,6 +60,24 @@ _TABLE_4_PRINTED = {
 }
 _TABLE_5_PRINTED = ("72.35", "77.09", "79.2", "77.94", "77.83", "77.2", "76.72", "74.62")  # 1..8 layers
 _TABLE_6_PRINTED = {1.0: "75.17", 0.9: "76.93", 0.7: "78.11", 0.5: "79.2", 0.3: "72.91", 0.1: "57.72"}
+# Table 8 (thesis p. 25): variant of W by the sparsity weight mu; lambda = 0.01 for positive and convex.
+_TABLE_8_PRINTED = {
+    "linear": ("78.47", "77.78", "77.08"),
+    "affine": ("79.58", "77.36", "77.51"),
+    "positive": ("78.69", "78.19", "77.27"),
+    "convex": ("78.95", "78.75", "78.26"),
+}
+_SPARSITY = (0.0, 0.001, 0.01)
+# Table 11 (thesis p. 36): 3 bidirectional layers, per-step loss (eq. 11), by units per direction.
+_TABLE_11_PRINTED = {
+    "rnn": ("53.77", "62.15", "66.06", "66.54"),
+    "lstm": ("75.45", "77.42", "77.66", "77.35"),
+    "gru": ("75.35", "77.9", "79.03", "78.1"),
+}
+# Table 12 (thesis p. 36): |S| of the inattention loss on the 200-unit (per direction) GRU; None is |S| = T.
+_TABLE_12_PRINTED = {10: "78.36", 20: "79.09", 30: "78.6", 40: "78.6", 50: "79.07", 60: "78.86", 70: "78.88",
+                     None: "79.03"}  # fmt: skip
+THESIS_FPS = 30  # NTU RGB+D's frame rate: the thesis's |S| counts frames at this rate
 _TABLE_7_PRINTED = {(False, False): "68.12", (False, True): "72.29", (True, False): "76.02", (True, True): "79.2"}
 
 
@@ -67,6 +89,60 @@ def _table_4() -> list[Cell]:
         for units, value in zip((100, 200, 400, 800), values, strict=True):
             model = {"cell": cell, "units": units, "bidirectional": direction == "bi"}
             cells.append(Cell("table 4", row, f"{units} units", value, model=model))
+    return cells
+
+
+def _name(cell: str) -> str:
+    return "RNN" if cell == "rnn" else cell.upper()
+
+
+def _table_8() -> list[Cell]:
+    cells = [Cell("table 8", "without", "mu = 0", IMPROVED_BASELINE)]  # the improved baseline itself
+    for variant, values in _TABLE_8_PRINTED.items():
+        for mu, value in zip(_SPARSITY, values, strict=True):
+            model = {"front_end": "skeleton_transformer", "transformer": variant, "sparsity": mu}
+            cells.append(Cell("table 8", f"{variant} combination", f"mu = {mu:g}", value, model=model))
+    return cells
+
+
+def _motion_table() -> list[Cell]:
+    # Section 3.3.2 gives one number (motion alone); the improved baseline reads the skeleton.
+    rows = (("skeleton", "none", IMPROVED_BASELINE), ("motion", "motion", "75.57"),
+            ("skeleton and motion (two streams)", "two_stream", None),
+            ("motion along the kinematic chains", "chain_motion", None))  # fmt: skip
+    return [Cell("motion", row, "input", value, model={"front_end": f}) for row, f, value in rows]
+
+
+_EVERY_STEP = {"bidirectional": True, "head": "every_step"}
+
+
+def _table_11() -> list[Cell]:
+    return [
+        Cell(
+            "table 11",
+            f"bidirectional {_name(cell)}, every step",
+            f"{units} units each way",
+            value,
+            model={"cell": cell, "units": 2 * units, **_EVERY_STEP},
+        )  # fmt: skip
+        for cell, values in _TABLE_11_PRINTED.items()
+        for units, value in zip((50, 100, 200, 400), values, strict=True)
+    ]
+
+
+def table_12(frame_step: int = 1) -> list[Cell]:
+    """Table 12's cells with |S| scaled to a profile that keeps 1 frame in ``frame_step``: the thesis's
+    |S| counts frames of NTU at 30 fps, so |S| = 10 there is round(10 / frame_step) steps here (at
+    least 1). Each column names both."""
+    if int(frame_step) < 1:
+        raise ValueError(f"frame_step: expected an integer >= 1, got {frame_step!r}")
+    cells = []
+    for frames, value in _TABLE_12_PRINTED.items():
+        steps = None if frames is None else max(1, round(frames / frame_step))
+        column = "|S| = T" if frames is None else f"|S| = {frames} ({steps} step{'s' * (steps != 1)} here)"
+        train = {} if steps is None else {"inattention_steps": steps}
+        cells.append(Cell("table 12", "bidirectional GRU, 200 units each way", column, value,
+                          model={"cell": "gru", "units": 400, **_EVERY_STEP}, train=train))  # fmt: skip
     return cells
 
 
@@ -90,6 +166,10 @@ TABLES: dict[str, list[Cell]] = {
         )
         for (l2, es), v in _TABLE_7_PRINTED.items()
     ],
+    "table 8": _table_8(),
+    "motion": _motion_table(),
+    "table 11": _table_11(),
+    "table 12": table_12(),  # at the thesis's frame rate; chapters call table_12(frame_step)
 }
 
 

@@ -59,6 +59,11 @@ class TrainConfig:
                       last weights.
     bucketing         length-bucketed batches (``dataset.bucket_batches``)
     pad_multiple      padded lengths are rounded up to a multiple (fewer distinct shapes to trace)
+    inattention_steps a model with an every-step head (appendix A) is trained on the mean of
+                      -log p_t^y over the |S| real steps where p_t^y is lowest (eq. 12,
+                      ``losses.InattentionLoss``); None: over every real step (eq. 11). A
+                      last-step model ignores it. Left out of ``to_dict`` when None, so that
+                      runs recorded before it keep their names.
     """
 
     batch_size: int = 256
@@ -76,6 +81,7 @@ class TrainConfig:
     min_learning_rate: float = 5e-6
     bucketing: bool = True
     pad_multiple: int = 8
+    inattention_steps: int | None = None
 
     def __post_init__(self):
         for name in ("batch_size", "max_epochs", "eval_every", "patience", "pad_multiple"):
@@ -90,9 +96,14 @@ class TrainConfig:
             raise ValueError(f"lr_decay: expected a factor in (0, 1), got {self.lr_decay}")
         if self.min_learning_rate > self.learning_rate:
             raise ValueError("min_learning_rate must not exceed learning_rate")
+        if self.inattention_steps is not None and int(self.inattention_steps) < 1:
+            raise ValueError(f"inattention_steps: expected None or an integer >= 1, got {self.inattention_steps!r}")
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        out = asdict(self)
+        if out["inattention_steps"] is None:
+            del out["inattention_steps"]
+        return out
 
 
 class PlateauSchedule:
@@ -143,8 +154,12 @@ class PlateauSchedule:
         return improved
 
 
-def _compile(model, cfg: TrainConfig) -> None:
+def _compile(model, cfg: TrainConfig, every_step: bool = False) -> None:
+    """Adam as the thesis sets it; the cross-entropy of the last step, or for an ``every_step``
+    model the per-step or inattention loss and the accuracy of its mean prediction (``losses``)."""
     import keras
+
+    from skelrnn import losses
 
     # TensorFlow: a traced graph without XLA, which would compile again for every padded length
     # that bucketing produces. JAX: without jit every operation runs (and compiles) on its own, 40x
@@ -154,8 +169,8 @@ def _compile(model, cfg: TrainConfig) -> None:
         optimizer=keras.optimizers.Adam(
             cfg.learning_rate, beta_1=cfg.beta_1, beta_2=cfg.beta_2, epsilon=cfg.epsilon, global_clipnorm=cfg.clipnorm
         ),
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
+        loss=losses.InattentionLoss(cfg.inattention_steps) if every_step else "sparse_categorical_crossentropy",
+        metrics=[losses.SequenceAccuracy()] if every_step else ["accuracy"],
         jit_compile=jit,
     )
 
@@ -185,7 +200,7 @@ class ModelPool:
     def _key(model_config, cfg: TrainConfig) -> str:
         import json
 
-        optimizer = {k: getattr(cfg, k) for k in ("epsilon", "beta_1", "beta_2", "clipnorm")}
+        optimizer = {k: getattr(cfg, k) for k in ("epsilon", "beta_1", "beta_2", "clipnorm", "inattention_steps")}
         return json.dumps([model_config.to_dict(), optimizer], sort_keys=True)
 
     def get(self, model_config, cfg: TrainConfig) -> tuple:
@@ -196,7 +211,7 @@ class ModelPool:
         fresh = models.build_model(model_config)
         key = self._key(model_config, cfg)
         if key not in self._models:
-            _compile(fresh, cfg)
+            _compile(fresh, cfg, _every_step(model_config))
             self._models[key] = (fresh, models.scoring_model(fresh))
             while len(self._models) > self.size:
                 self._models.pop(next(iter(self._models)))
@@ -212,6 +227,12 @@ class ModelPool:
         return model, scoring
 
 
+def _every_step(model_config) -> bool:
+    from skelrnn.models import HEADS
+
+    return HEADS[model_config.head][1]
+
+
 def evaluate(scoring_model, features, labels, batch_size: int, pad_multiple: int) -> dict:
     """Accuracy on ``(features, labels)``, how many distinct classes are predicted there, and
     ``score_activity``: for each class, the share of the sequences on which its ReLU score
@@ -220,6 +241,9 @@ def evaluate(scoring_model, features, labels, batch_size: int, pad_multiple: int
     ``scoring_model`` is ``models.scoring_model(model)``: inputs to ``[scores, probabilities]``.
     A class whose score is 0 on every sequence is *dead*: the ReLU passes no gradient, so the unit
     cannot recover and the class is never predicted. The counts tell such a run from a weak one.
+    An every-step model (``(B, T, C)`` outputs, appendix A) predicts the class of highest mean
+    probability over the real steps, and a score counts as positive on a sequence when it is
+    positive at one of its real steps.
     """
     from skelrnn.dataset import SequenceBatches
 
@@ -232,6 +256,10 @@ def evaluate(scoring_model, features, labels, batch_size: int, pad_multiple: int
         if len(y) < batch_size:  # pad the short batch: one traced shape, padding rows ignored
             x = np.concatenate([x, np.zeros((batch_size - len(y), *x.shape[1:]), x.dtype)])
         scores, probabilities = (np.asarray(a)[: len(y)] for a in scoring_model.predict_on_batch(x))
+        if probabilities.ndim == 3:  # every step: the real steps' mean, a score live anywhere real
+            real = np.any(x[: len(y)] != 0, axis=-1)[..., None]
+            probabilities = probabilities.sum(axis=1)  # zero at padding: the sum ranks as the mean does
+            scores = np.where(real, scores, 0.0).max(axis=1)
         positive = positive + (scores > 0).sum(axis=0)
         guess = np.argmax(probabilities, axis=1)
         correct += int(np.sum(guess == y))
@@ -275,6 +303,18 @@ def _train_until_evaluation(model, batches, state: dict, cfg: TrainConfig, budge
         spent = state["update"] >= budget  # the budget counts max_epochs too: an epoch is len(batches) updates
         if spent or state["update"] % cfg.eval_every == 0:
             return loss_sum / total, correct / total, spent
+
+
+def _learned(model) -> dict:
+    """What the record keeps of the weights: a skeleton transformer's matrix (rows as applied, 5 decimals)."""
+    import keras
+
+    out = {}
+    for layer in model.layers:
+        if hasattr(layer, "mixing"):
+            mixing = keras.ops.convert_to_numpy(keras.ops.stop_gradient(layer.mixing()))
+            out[layer.name] = np.round(mixing.astype(float), 5).tolist()
+    return out
 
 
 def progress_bar(done: int, total: int, width: int = 20) -> str:
@@ -353,7 +393,7 @@ def train_run(
             model, scoring = pool.get(model_config, cfg)
         else:
             model = models.build_model(model_config)
-            _compile(model, cfg)
+            _compile(model, cfg, _every_step(model_config))
             scoring = None
         state = {"update": 0, "epoch": 0, "batch": 0, "history": [], "schedule": None, "checkpoint": None,
                  "seconds": 0.0, "resumed": 0}  # fmt: skip
@@ -421,6 +461,7 @@ def train_run(
         wall_seconds=round(state["seconds"], 3),
         resumed=state["resumed"],
         environment=describe(),
+        learned=_learned(model),
     )
     write_run_record(record_path, record)
     return record

@@ -15,9 +15,11 @@ three test subjects (3, 6, 7).
   last step, softmax), Adam at 1e-3, batches of 32, ``EarlyStopping(patience=10,
   restore_best_weights=True)`` on the validation loss, at most 200 epochs.
 
-The quick profile's budget is 200 updates (batches of 32), not a number of epochs: on this
-folder of 210 training sequences that is 33 epochs, and early stopping decides within it. (The
-record of 2026-12-02 morning, with a budget of 8 epochs, 48 updates here, measured 78.6 %.)
+The quick profile's budget is 240 updates (batches of 32), not a number of epochs: on this
+folder of 300 training sequences that is 26.7 epochs, and early stopping decides within it; it
+keeps 10 frames a second and trains half the thesis's widths. (Earlier records: a budget of 8
+epochs, 48 updates, on the 14-action folder measured 78.6 %; 200 updates at full width and 1
+frame in 7 on this folder, 54.8 %.)
 
 Goal (issue 15): the engine (quick profile) within the reference's seed range or above it.
 """

@@ -296,13 +296,13 @@ def test_fields_added_later_keep_the_names_of_earlier_runs():
 
 
 def test_an_every_step_model_trains_on_the_inattention_loss_and_predicts_the_mean_of_its_steps(tmp_path):
-    cfg = train.TrainConfig(batch_size=16, max_epochs=3, eval_every=6, early_stopping=False, pad_multiple=4,
+    cfg = train.TrainConfig(batch_size=16, max_epochs=2, eval_every=6, early_stopping=False, pad_multiple=4,
                             inattention_steps=2)  # fmt: skip
-    mc = models.ModelConfig(n_features=4, n_classes=3, units=8, layers=2, bidirectional=True, head="every_step")
+    mc = models.ModelConfig(n_features=4, n_classes=3, units=6, layers=1, bidirectional=True, head="every_step")
     data = drift_splits()
     pool = train.ModelPool()
     record = train.train_run(mc, cfg, data, tmp_path / "run", tmp_path / "r.json", log=lambda s: None, pool=pool)
-    assert record.train["inattention_steps"] == 2 and record.updates == 18
+    assert record.train["inattention_steps"] == 2 and record.updates == 12
     assert all(np.isfinite(h["loss"]) and h["loss"] > 0 for h in record.history)
     model, scoring = pool._models[train.ModelPool._key(mc, cfg)]  # the run's model, its last weights
     features, labels = data["test"]

@@ -46,8 +46,9 @@ chromium:
 	fi
 
 ## make test: lint (library, tests, benchmarks and the chapters' code cells), unit tests, the
-## engine tests again on JAX and torch, the book build (smoke profile) and the site test.
-ENGINE_TESTS := tests/test_train.py tests/test_models.py tests/test_sweep.py
+## engine tests again on JAX and torch (with the losses and layers: their gradients and masks
+## are backend code), the book build (smoke profile) and the site test.
+ENGINE_TESTS := tests/test_train.py tests/test_models.py tests/test_sweep.py tests/test_losses.py tests/test_layers.py
 test: $(VENV)/.test chromium
 	$(PY) -m ruff check lib tests benchmarks
 	$(PY) -m skelrnn book --profile smoke --output _build/smoke --results-dir _build/smoke/results

@@ -25,6 +25,7 @@ def step_log_likelihood(y_true, y_pred):
     """``(-log p_t^y, real)``: the negative log-likelihood of the true class at every step ``(B, T)``
     and the real (unpadded) steps as 0/1 ``(B, T)``. ``y_true`` ``(B,)`` class indices, ``y_pred``
     ``(B, T, C)`` probabilities, all zero at padded steps."""
+    y_pred = keras.ops.convert_to_tensor(y_pred)  # arrays too, on every backend
     labels = keras.ops.cast(keras.ops.reshape(y_true, (-1,)), "int32")
     real = keras.ops.cast(keras.ops.sum(y_pred, axis=-1) > 0.5, y_pred.dtype)
     onehot = keras.ops.one_hot(labels, keras.ops.shape(y_pred)[-1], dtype=y_pred.dtype)
@@ -72,6 +73,7 @@ def sequence_prediction(y_pred):
     """``(B, T, C)`` step probabilities (zero at padding) -> ``(B, C)``: their mean over the real steps,
     the network's prediction for the whole sequence (thesis appendix A: the bidirectional network
     as an ensemble of its steps)."""
+    y_pred = keras.ops.convert_to_tensor(y_pred)
     real = keras.ops.maximum(keras.ops.sum(y_pred, axis=(1, 2)), 1.0)
     return keras.ops.sum(y_pred, axis=1) / real[:, None]
 

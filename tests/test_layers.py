@@ -4,7 +4,7 @@ invariances, masks, identity start and save/load."""
 import keras
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy.spatial.transform import Rotation
 
@@ -42,6 +42,7 @@ def random_transformer(variant, seed, sparsity=0.0, joints=J, spread=0.3):
 
 @pytest.mark.parametrize("variant", ["affine", "convex"])
 @given(seed=st.integers(0, 2**16), spread=st.sampled_from([0.05, 0.3, 1.0]))
+@example(seed=1543, spread=1.0)  # torch: a translation error of 2e-4 on a W 10 times from well conditioned
 @settings(max_examples=20, deadline=None)
 def test_affine_and_convex_virtual_joints_are_affine_combinations(variant, seed, spread):
     layer = random_transformer(variant, seed, spread=spread)
@@ -54,7 +55,8 @@ def test_affine_and_convex_virtual_joints_are_affine_combinations(variant, seed,
     # An affine combination commutes with translations: moving every joint by c moves every virtual joint by c.
     x = skeletons(np.random.default_rng(seed), [4], 4)
     shift = np.tile(np.array([0.3, -1.2, 2.0], "float32"), J)
-    np.testing.assert_allclose(to_np(layer(x + shift)), to_np(layer(x)) + shift, rtol=1e-5, atol=1e-4)
+    loose = max(1.0, conditioning)  # the same float32 rounding, carried by every virtual joint
+    np.testing.assert_allclose(to_np(layer(x + shift)), to_np(layer(x)) + shift, rtol=1e-5 * loose, atol=1e-4 * loose)
 
 
 def test_linear_and_positive_weights_are_used_as_they_are():

@@ -103,3 +103,20 @@ def test_the_quick_profile_fits_a_small_folder(tmp_path):
     assert stride == chapter.frame_step == 3 and frames.startswith("frames: 1 in 3 kept (10 fps from 30"), frames
     assert chapter.train_settings["eval_every"] == 24, "10 evaluations in the quick profile's 240 updates"
     assert "left out" not in " ".join(chapter.notes)
+
+
+def test_pose_alignment_scales_every_split_to_the_training_splits_bones(small):
+    from skelrnn import preprocess
+
+    indices, step = dataset.choose_splits(small, log=lambda line: None, frame_step=2)
+    aligned = dataset.featurise_splits(small, indices, step, "pose_alignment", joints=13)
+    reference = preprocess.reference_bone_lengths(
+        preprocess.drop_to_detector_joints(small.sequence(int(i))) for i in indices["train"]
+    )
+    for part, (features, labels) in aligned.items():
+        assert len(features) == len(labels) == len(indices[part]) and features[0].shape[1] == 39
+        for f, i in zip(features, indices[part], strict=True):
+            assert len(f) == -(-small.lengths[i] // 2)
+            xyz = f.reshape(len(f), 13, 3).astype(float)
+            assert preprocess.scale_factor(xyz, reference) == pytest.approx(1.0, abs=0.05)  # thinned frames
+            assert np.allclose(preprocess.torso(xyz), 0, atol=1e-5)  # every frame centred on its torso

@@ -106,6 +106,7 @@ def test_a_chapter_trains_the_cells_a_claim_compares_with_the_claim_seeds(monkey
     chapter.P = type("P", (), {"baseline_model": BASELINE, "dataset_name": "tiny"})
     chapter.splits, chapter.train_settings, chapter.n_classes = {}, TRAIN, 2
     chapter.records, chapter.runs, chapter.profile, chapter.executor = "r", "runs", "test", None
+    chapter._features = {"{}": {}}
     seen = {}
 
     def fake_run_cells(cells, seeds, splits, **kwargs):
@@ -116,3 +117,25 @@ def test_a_chapter_trains_the_cells_a_claim_compares_with_the_claim_seeds(monkey
     cells = [Cell("t", "a", "x", "1.0"), Cell("t", "b", "y", "2.0"), Cell("t", "c", "z", "3.0")]
     chapter.run(cells, claims=[("a beats c", ("a", "x"), ("c", "z"))])
     assert seen == {"a": [0, 1, 2], "b": [0], "c": [0, 1, 2], "width": 0.5}
+
+
+def test_a_chapter_trains_cells_with_other_inputs_on_their_own_splits_and_keeps_the_cells_order(monkeypatch):
+    from skelrnn import chapters
+
+    chapter = object.__new__(chapters.TrainingChapter)
+    chapter.seeds = chapter.claim_seeds = [0]
+    chapter.width_scale, chapter.train_settings, chapter.n_classes = 1.0, TRAIN, 2
+    chapter.P = type("P", (), {"baseline_model": BASELINE, "dataset_name": "tiny"})
+    chapter.records, chapter.runs, chapter.profile, chapter.executor = "r", "runs", "test", None
+    chapter._features = {"{}": "25 joints", '{"joints": 13}': "13 joints"}  # splits_for's cache, by features
+    calls = []
+
+    def fake_run_cells(cells, seeds, splits, **kwargs):
+        calls.append((splits, kwargs["dataset_name"], [c.row for c in cells]))
+        return [(c, 0, c.row) for c in cells]
+
+    monkeypatch.setattr(sweep, "run_cells", fake_run_cells)
+    cells = [Cell("t", "a", "x", "1"), Cell("t", "b", "x", "2", features={"joints": 13}), Cell("t", "c", "x", "3")]
+    runs = chapter.run(cells)
+    assert calls == [("25 joints", "tiny", ["a", "c"]), ("13 joints", "tiny (joints 13)", ["b"])]
+    assert [record for _cell, _seed, record in runs] == ["a", "b", "c"]

@@ -7,6 +7,7 @@ builds a ``TrainingChapter`` in its first code cell and everything below reads f
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -62,14 +63,12 @@ class TrainingChapter:
         self.width_scale = P.width_scale
         self.notes: list[str] = []  # what the set-up adapted to the data, shown in the header
         self.data = dataset.load_or_generate(data_dir, P.synthetic, strict=strict, log=self.notes.append)
-        indices, self.frame_step = dataset.choose_splits(
+        self.indices, self.frame_step = dataset.choose_splits(
             self.data, "cross_subject", max_train=P.max_train, max_eval=P.max_eval, seed=P.data_seed, fps=P.fps,
             steps=P.steps, log=self.notes.append,
         )  # fmt: skip
-        self.splits = {
-            part: (dataset.make_features(self.data, idx, frame_step=self.frame_step), self.data.labels[idx])
-            for part, idx in indices.items()
-        }  # the frames kept: 1 in ``frame_step``
+        self._features: dict[str, dict] = {}
+        self.splits = self.splits_for()  # the thesis's input: 25 joints, origin at the first frame's torso
         self.train_settings = fit_training_to_data(
             P.train, len(self.splits["train"][1]), P.min_evaluations, self.notes.append
         )
@@ -94,21 +93,33 @@ class TrainingChapter:
             + "".join(f"\n{note}" for note in self.notes)
         )
 
-    def model_config(self, changes: dict | None = None):
-        """The ``models.ModelConfig`` that this profile trains for a cell's model ``changes`` to the
-        improved baseline (default: the baseline itself), widths scaled as in its runs."""
-        from skelrnn import models, sweep
+    def splits_for(self, features: dict | None = None) -> dict:
+        """``{part: (features, labels)}`` of the chapter's sequences and frames with the inputs
+        ``features`` (``dataset.featurise_splits`` arguments: ``joints``, ``preprocessing``; default:
+        the improved baseline's), made once."""
+        from skelrnn import dataset
 
-        spec = {**self.P.baseline_model, "n_features": 75, "n_classes": self.n_classes, **(changes or {})}
-        if self.width_scale != 1:
-            spec["units"] = sweep.scaled_units(spec["units"], self.width_scale)
-        return models.ModelConfig(**spec)
+        key = json.dumps(features or {}, sort_keys=True)
+        if key not in self._features:
+            self._features[key] = dataset.featurise_splits(self.data, self.indices, self.frame_step, **(features or {}))
+        return self._features[key]
+
+    def model_config(self, changes: dict | None = None, features: dict | None = None):
+        """The ``models.ModelConfig`` that this profile trains for a cell's model ``changes`` to the
+        improved baseline (default: the baseline itself) on the inputs ``features``, widths scaled
+        as in its runs (``sweep.model_spec``, as the runs are planned)."""
+        from skelrnn import sweep
+
+        n_features = self.splits_for(features)["train"][0][0].shape[1]
+        return sweep.model_spec(self.P.baseline_model, n_features, self.n_classes, changes, self.width_scale)
 
     def run(self, cells, seeds=None, log=print, claims=()) -> list:
         """Train the cells that have no record yet; ``[(cell, seed, RunRecord)]`` for every cell and seed.
 
         ``claims``: thesis claims ``(text, (row, column), (row, column))``; the cells they compare
-        are trained with ``claim_seeds``, the others with ``seeds`` (default: the profile's)."""
+        are trained with ``claim_seeds``, the others with ``seeds`` (default: the profile's). Cells
+        whose inputs differ (``Cell.features``) are trained on their own splits, one group after
+        the other; the result keeps the order of ``cells``."""
         from skelrnn import sweep
 
         compared = {key for _text, a, b in claims for key in (a, b)}
@@ -117,14 +128,37 @@ class TrainingChapter:
         def seeds_of(cell):
             return self.claim_seeds if (cell.row, cell.column) in compared else plain
 
-        return sweep.run_cells(
-            cells, seeds_of, self.splits, baseline_model=self.P.baseline_model, train_settings=self.train_settings,
-            n_classes=self.n_classes, results_dir=self.records, runs_dir=self.runs, profile=self.profile,
-            dataset_name=self.P.dataset_name, executor=self.executor, log=log, width_scale=self.width_scale,
-        )  # fmt: skip
+        groups: dict[str, list] = {}
+        for cell in cells:
+            groups.setdefault(json.dumps(cell.features, sort_keys=True), []).append(cell)
+        done = {}
+        for group in groups.values():
+            features = group[0].features
+            for cell, seed, record in sweep.run_cells(
+                group, seeds_of, self.splits_for(features), baseline_model=self.P.baseline_model,
+                train_settings=self.train_settings, n_classes=self.n_classes, results_dir=self.records,
+                runs_dir=self.runs, profile=self.profile, dataset_name=self.dataset_name(features),
+                executor=self.executor, log=log, width_scale=self.width_scale,
+            ):  # fmt: skip
+                done.setdefault(id(cell), []).append((cell, seed, record))
+        order = dict.fromkeys(id(cell) for cell in cells)  # a cell's runs once, where it first appears
+        return [run for key in order for run in done.get(key, [])]
 
-    def full_profile_cost(self, runs) -> dict:
-        """The cost of the full profile for the cells of ``runs`` (``run`` results) on this machine and
+    def dataset_name(self, features: dict | None = None) -> str:
+        """The name the records give the training data: the profile's, plus the inputs when they are
+        not the improved baseline's."""
+        extra = ", ".join(f"{k} {v}" for k, v in sorted((features or {}).items()))
+        return self.P.dataset_name + (f" ({extra})" if extra else "")
+
+    def step_costs(self, runs) -> dict:
+        """Measured seconds per time step of one training sequence, per cell of ``runs`` (``run``
+        results; ``report.seconds_per_step``)."""
+        from skelrnn import report
+
+        return report.seconds_per_step(runs, sum(len(f) for f in self.splits["train"][0]))
+
+    def full_profile_cost(self, cost: dict) -> dict:
+        """The cost of the full profile for the cells of ``cost`` (``step_costs``) on this machine and
         backend, by arithmetic (``report.full_profile_estimate``): their mean measured seconds per
         time step of one training sequence, times 1 / width_scale squared when the profile trains
         narrower networks (a recurrent layer's matrices grow with the square of its width, so this
@@ -132,7 +166,6 @@ class TrainingChapter:
         data, its epochs and its seeds. Every run is counted at its maximum number of epochs."""
         from skelrnn import report
 
-        cost = report.seconds_per_step(runs, sum(len(f) for f in self.splits["train"][0]))
         full = self.full_profile
         full_steps = int(self.data.lengths[self.data.split("cross_subject")["train"]].sum())
         per_step = float(np.mean(list(cost.values()))) / self.width_scale**2

@@ -42,6 +42,7 @@ __all__ = [
     "same_performance",
     "make_features",
     "prepare_splits",
+    "featurise_splits",
     "frame_step_for",
     "check_splits",
     "declared_fps",
@@ -600,13 +601,15 @@ def choose_splits(
     fps: float | None = None,
     steps: int | None = None,
     log=print,
+    frame_step: int | None = None,
 ) -> tuple[dict[str, np.ndarray], int]:
     """Which sequences each split of ``protocol`` uses, and which frames: ``({part: indices},
     frame_step)``. ``max_train`` and ``max_eval`` cap the sequences of the training and of the
     evaluation splits (a sample drawn at random with ``seed``, in file order), and ``log`` gets a
     line saying how many were left out; None keeps all. The frame step comes from the training
     split (``frame_step_for`` with ``fps``, ``steps`` and the data's frame rate), and ``log`` says
-    so. Splits that cannot be trained on are refused (``check_splits``)."""
+    so; a ``frame_step`` given is used as it is. Splits that cannot be trained on are refused
+    (``check_splits``)."""
     rng = np.random.default_rng(seed)
     indices = data.split(protocol)
     check_splits(data, indices, protocol)
@@ -615,11 +618,35 @@ def choose_splits(
         if cap is not None and len(idx) > cap:
             log(f"{part}: {cap} of the {len(idx)} sequences used ({len(idx) - cap} left out by the profile's cap)")
             indices[part] = np.sort(rng.choice(idx, size=cap, replace=False))
+    if frame_step is not None:
+        return indices, int(frame_step)
     lengths = data.lengths[indices["train"]]
     frame_step = frame_step_for(lengths, data.fps, fps, steps)
     log(f"frames: 1 in {frame_step} kept ({data.fps / frame_step:.3g} fps from {data.fps:g}; "
         f"mean training length {np.mean(-(-lengths // frame_step)):.1f} steps)")  # fmt: skip
     return indices, frame_step
+
+
+def featurise_splits(
+    data: SkeletonSet,
+    indices: dict[str, np.ndarray],
+    frame_step: int = 1,
+    preprocessing: str = "first_frame",
+    joints: int = 25,
+) -> dict[str, tuple[list[np.ndarray], np.ndarray]]:
+    """``{part: (features, labels)}`` of the samples ``indices`` (``choose_splits``): ``make_features``
+    arrays ``(T_i, joints * 3)`` and class indices ``(N,)``. Pose alignment scales every split to
+    the bone lengths of the training split (thesis 4.2.2), measured on its full sequences."""
+    from skelrnn import preprocess
+
+    reference = None
+    if preprocessing == "pose_alignment":
+        keep = preprocess.drop_to_detector_joints if joints == 13 else (lambda xyz: xyz)
+        reference = preprocess.reference_bone_lengths(keep(data.sequence(int(i))) for i in indices["train"])
+    return {
+        part: (make_features(data, idx, preprocessing, joints, frame_step, reference), data.labels[idx])
+        for part, idx in indices.items()
+    }
 
 
 def prepare_splits(
@@ -636,22 +663,12 @@ def prepare_splits(
 ) -> dict[str, tuple[list[np.ndarray], np.ndarray]]:
     """Features and labels of the train / validation / test splits of ``protocol``.
 
-    Returns ``{part: (features, labels)}``: ``make_features`` arrays ``(T_i, 75)`` and class
-    indices ``(N,)``, for the sequences and frames that ``choose_splits`` picks (its arguments);
-    ``frame_step`` given keeps every k-th frame instead of the derived step.
+    Returns ``{part: (features, labels)}`` (``featurise_splits``) for the sequences and frames that
+    ``choose_splits`` picks (its arguments); ``frame_step`` given keeps every k-th frame instead of
+    the derived step.
     """
-    indices, derived = choose_splits(data, protocol, max_train, max_eval, seed, fps, steps,
-                                     log=log if frame_step is None else _keep_caps(log))  # fmt: skip
-    step = derived if frame_step is None else frame_step
-    return {
-        part: (make_features(data, idx, preprocessing=preprocessing, frame_step=step), data.labels[idx])
-        for part, idx in indices.items()
-    }
-
-
-def _keep_caps(log):
-    """``log`` without the line about the derived frame step (a given ``frame_step`` overrides it)."""
-    return lambda line: None if line.startswith("frames: ") else log(line)
+    indices, step = choose_splits(data, protocol, max_train, max_eval, seed, fps, steps, log, frame_step)
+    return featurise_splits(data, indices, step, preprocessing)
 
 
 def same_performance(data: SkeletonSet, i: int) -> dict[int, int]:

@@ -18,7 +18,7 @@ registered with Keras and has a ``get_config``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import keras
 
@@ -211,11 +211,9 @@ class ModelConfig:
             raise ValueError("front_end 'two_stream': the streams have different lengths; expected head 'last_step'")
 
     def to_dict(self) -> dict:
-        out = asdict(self)
-        for name, default in _ADDED_FIELDS.items():
-            if out[name] == default:
-                del out[name]
-        return out
+        from skelrnn.results import identity_dict
+
+        return identity_dict(self, _ADDED_FIELDS)
 
 
 # Fields added after the first records, with their defaults (see ``ModelConfig.to_dict``).

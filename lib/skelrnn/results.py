@@ -16,13 +16,25 @@ from pathlib import Path
 
 from skelrnn.io import read_json, write_json_atomic
 
-__all__ = ["RECORD_FORMAT", "RUN_TIME_FIELDS", "RunRecord", "write_run_record", "read_run_record"]
+__all__ = ["RECORD_FORMAT", "RUN_TIME_FIELDS", "RunRecord", "write_run_record", "read_run_record", "identity_dict"]
 
 # Version 3: models describe their front-end and head (ModelConfig.front_end, .head).
 # Version 4: evaluation every ``eval_every`` updates; history per evaluation, best_update, updates.
 RECORD_FORMAT = 4
 # Fields that measure time: they differ between an interrupted and a straight run.
 RUN_TIME_FIELDS = ("wall_seconds", "seconds", "resumed")
+
+
+def identity_dict(config, added: dict) -> dict:
+    """A settings dataclass (``ModelConfig``, ``TrainConfig``) as the dict that names its runs
+    (``sweep.run_key``) and heads their records. ``added``: the fields added after the first
+    records, with their defaults; a field at its default is left out, so that every run recorded
+    before the field existed keeps its name."""
+    out = dataclasses.asdict(config)
+    for name, default in added.items():
+        if out[name] == default:
+            del out[name]
+    return out
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,17 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["Job", "plan_runs", "train_job", "InProcess", "LocalProcesses", "run_cells", "relative_cost", "run_key"]
+__all__ = [
+    "Job",
+    "model_spec",
+    "plan_runs",
+    "train_job",
+    "InProcess",
+    "LocalProcesses",
+    "run_cells",
+    "relative_cost",
+    "run_key",
+]
 
 
 @dataclass(frozen=True)
@@ -55,6 +65,19 @@ def scaled_units(units: int, scale: float) -> int:
     return max(2, 2 * int(units * scale / 2 + 0.5))
 
 
+def model_spec(baseline_model: dict, n_features: int, n_classes: int, changes: dict | None = None,
+               width_scale: float = 1.0):  # fmt: skip
+    """The ``models.ModelConfig`` of a cell: the improved baseline ``baseline_model`` with the cell's
+    model ``changes``, for inputs of ``n_features`` and ``n_classes`` classes, every width times
+    ``width_scale`` (``scaled_units``)."""
+    from skelrnn import models
+
+    spec = {**baseline_model, "n_features": int(n_features), "n_classes": int(n_classes), **(changes or {})}
+    if width_scale != 1:  # at 1 the widths stay as written (scaled_units would make them even)
+        spec["units"] = scaled_units(spec["units"], width_scale)
+    return models.ModelConfig(**spec)
+
+
 def plan_runs(
     cells, seeds, splits, *, baseline_model: dict, train_settings: dict, n_classes: int, results_dir, runs_dir,
     profile: str, dataset_name: str, width_scale: float = 1.0,
@@ -63,7 +86,7 @@ def plan_runs(
     record, by record path (a run shared by several cells appears once). ``seeds`` is a sequence
     for every cell, or a function of the cell giving its seeds; ``width_scale`` multiplies every
     network's units (``scaled_units``)."""
-    from skelrnn import models, train
+    from skelrnn import train
     from skelrnn.dataset import dataset_identity
 
     sha = dataset_identity(dataset_name, splits)["sha256"]
@@ -72,10 +95,7 @@ def plan_runs(
     seeds_of = seeds if callable(seeds) else (lambda cell: seeds)
     for cell in cells:
         for seed in seeds_of(cell):
-            spec = {**baseline_model, "n_features": n_features, "n_classes": n_classes, **cell.model}
-            if width_scale != 1:  # at 1 the widths stay as written (scaled_units would make them even)
-                spec["units"] = scaled_units(spec["units"], width_scale)
-            model = models.ModelConfig(**spec).to_dict()
+            model = model_spec(baseline_model, n_features, n_classes, cell.model, width_scale).to_dict()
             settings = train.TrainConfig(**{**train_settings, **cell.train}).to_dict()
             key = run_key(model, settings, seed, sha)
             path = str(Path(results_dir) / f"{key}.json")

@@ -8,7 +8,8 @@ unidirectional, 3 x 100 GRU units, dropout keep probability 0.5, L2, early stopp
 the model (``models.ModelConfig`` fields) and to training (``train.TrainConfig`` fields).
 
 Defined for the baselines (tables 4, 5) and regularization (tables 6, 7) chapters, the skeleton
-transformer (table 8), skeleton motion (section 3.3.2) and inattention (tables 11, 12) chapters.
+transformer (table 8), skeleton motion (section 3.3.2), inattention (tables 11, 12) and pose
+alignment (table 9) chapters.
 A cell the thesis proposes but never measured (motion along the kinematic chains, two streams)
 has no thesis value (``thesis=None``).
 """
@@ -26,7 +27,8 @@ SOURCE = "Le Roux (2017), Learning action recognition from 3D poses, Inria maste
 class Cell:
     """One cell of a thesis table: where it sits (``table``, ``row``, ``column``), the thesis's
     value as printed (``thesis``, a string such as "79.2"), and the changes to the improved
-    baseline's ``model`` and ``train`` settings."""
+    baseline's ``model`` and ``train`` settings and to its inputs (``features``: the arguments
+    ``joints`` and ``preprocessing`` of ``dataset.featurise_splits``)."""
 
     table: str
     row: str
@@ -34,6 +36,7 @@ class Cell:
     thesis: str | None
     model: dict = field(default_factory=dict)
     train: dict = field(default_factory=dict)
+    features: dict = field(default_factory=dict)
 
     def __post_init__(self):
         if self.thesis is not None:
@@ -78,6 +81,8 @@ _TABLE_11_PRINTED = {
 _TABLE_12_PRINTED = {10: "78.36", 20: "79.09", 30: "78.6", 40: "78.6", 50: "79.07", 60: "78.86", 70: "78.88",
                      None: "79.03"}  # fmt: skip
 THESIS_FPS = 30  # NTU RGB+D's frame rate: the thesis's |S| counts frames at this rate
+# Table 9 (thesis 4.2.2): the improved baseline by joints kept and pose alignment (4.2.2).
+_TABLE_9_PRINTED = {(13, True): "74.43", (13, False): "75.94", (25, True): "76.28", (25, False): IMPROVED_BASELINE}
 _TABLE_7_PRINTED = {(False, False): "68.12", (False, True): "72.29", (True, False): "76.02", (True, True): "79.2"}
 
 
@@ -89,6 +94,17 @@ def _table_4() -> list[Cell]:
         for units, value in zip((100, 200, 400, 800), values, strict=True):
             model = {"cell": cell, "units": units, "bidirectional": direction == "bi"}
             cells.append(Cell("table 4", row, f"{units} units", value, model=model))
+    return cells
+
+
+def _table_9() -> list[Cell]:
+    cells = []
+    for (joints, aligned), value in _TABLE_9_PRINTED.items():
+        features = {"joints": 13} if joints == 13 else {}
+        if aligned:
+            features["preprocessing"] = "pose_alignment"
+        column = "with pose alignment" if aligned else "without"
+        cells.append(Cell("table 9", f"{joints} joints", column, value, features=features))
     return cells
 
 
@@ -167,6 +183,7 @@ TABLES: dict[str, list[Cell]] = {
         for (l2, es), v in _TABLE_7_PRINTED.items()
     ],
     "table 8": _table_8(),
+    "table 9": _table_9(),
     "motion": _motion_table(),
     "table 11": _table_11(),
     "table 12": table_12(),  # at the thesis's frame rate; chapters call table_12(frame_step)

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from skelrnn.dataset import dataset_identity
-from skelrnn.results import RECORD_FORMAT, RUN_TIME_FIELDS, RunRecord
+from skelrnn.results import RECORD_FORMAT, RUN_TIME_FIELDS, RunRecord, identity_dict
 
 __all__ = [
     "TrainConfig",
@@ -100,10 +100,7 @@ class TrainConfig:
             raise ValueError(f"inattention_steps: expected None or an integer >= 1, got {self.inattention_steps!r}")
 
     def to_dict(self) -> dict:
-        out = asdict(self)
-        if out["inattention_steps"] is None:
-            del out["inattention_steps"]
-        return out
+        return identity_dict(self, {"inattention_steps": None})  # added with chapter 07
 
 
 class PlateauSchedule:

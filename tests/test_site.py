@@ -124,6 +124,8 @@ PRINTED = {
     "05_skeleton_transformer": ("79.58 / ", "77.08 / ", "78.95 / "),
     "06_skeleton_motion": ("75.57 / ", "– / "),
     "07_inattention": ("53.77 / ", "66.54 / ", "79.09 / ", "78.36 / "),
+    "08_pose_alignment": ("74.43 / ", "75.94 / ", "76.28 / "),
+    "09_in_the_wild": ("1.7 / ", "74.43 / ", "10 / ", "13.3 / ", "– / "),
 }
 
 
@@ -147,8 +149,10 @@ def test_training_chapters_draw_their_tables_and_curves(browser, server, page_na
 
 
 # 05: table 8, the learned W (heat map) and the virtual joints in 3D; 06: learning curves by input;
-# 07: tables 11 and 12. (figures, of which WebGL scenes)
-LATER = {"05_skeleton_transformer": (3, 1), "06_skeleton_motion": (1, 0), "07_inattention": (2, 0)}
+# 07: tables 11 and 12; 08: two views before and after alignment (3D), learning curves; 09: one
+# frame's proposals, the detector sweep, a flip undone (3D). (figures, of which WebGL scenes)
+LATER = {"05_skeleton_transformer": (3, 1), "06_skeleton_motion": (1, 0), "07_inattention": (2, 0),
+         "08_pose_alignment": (2, 1), "09_in_the_wild": (3, 1)}  # fmt: skip
 
 
 @pytest.mark.parametrize("page_name", sorted(LATER))

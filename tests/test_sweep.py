@@ -42,7 +42,7 @@ def test_shared_runs_train_once_records_are_reused_and_workers_change_nothing(tm
     ]
     logs = []
 
-    def run(results, executor):
+    def run(results, executor, splits=splits):
         return sweep.run_cells(
             cells, [0], splits, baseline_model=BASELINE, train_settings=TRAIN, n_classes=2,
             results_dir=tmp_path / results, runs_dir=tmp_path / "runs", profile="test", dataset_name="tiny",
@@ -54,12 +54,19 @@ def test_shared_runs_train_once_records_are_reused_and_workers_change_nothing(tm
     assert one[0][2] == one[2][2] and len(list((tmp_path / "r1").glob("*.json"))) == 2
     again = run("r1", sweep.InProcess())
     assert len(logs) == 2 and [r for _c, _s, r in again] == [r for _c, _s, r in one], "records are reused"
+    aligned = dataset.prepare_splits(data, max_train=24, max_eval=16, frame_step=5, preprocessing="pose_alignment")
     pool = sweep.LocalProcesses(2)
     try:
         two = run("r2", pool)  # two worker processes, which read the splits from one file
+        workers = set(pool._pool._processes)
+        other = run("r3", pool, aligned)  # other inputs: the same workers load the other file
+        assert set(pool._pool._processes) == workers, "the workers stay up for other splits"
     finally:
         pool.close()
     assert [without_time(r) for _c, _s, r in two] == [without_time(r) for _c, _s, r in one]
+    alone = run("r4", sweep.InProcess(), aligned)
+    assert [without_time(r) for _c, _s, r in other] == [without_time(r) for _c, _s, r in alone]
+    assert other[0][2].dataset["sha256"] != one[0][2].dataset["sha256"]
 
     for _cell, _seed, record in one:  # per class, the share of test sequences with a positive score
         activity = np.array(record.test_score_activity)
@@ -139,3 +146,44 @@ def test_a_chapter_trains_cells_with_other_inputs_on_their_own_splits_and_keeps_
     runs = chapter.run(cells)
     assert calls == [("25 joints", "tiny", ["a", "c"]), ("13 joints", "tiny (joints 13)", ["b"])]
     assert [record for _cell, _seed, record in runs] == ["a", "b", "c"]
+
+
+def test_a_chapter_maps_ntu_labels_to_the_classes_it_trained():
+    from skelrnn import chapters
+
+    chapter = object.__new__(chapters.TrainingChapter)
+    chapter.data = type("D", (), {"actions": np.array([1, 3, 20]), "labels": np.array([2, 0, 1, 1])})  # 3 actions
+    assert [chapter.model_class(label) for label in (0, 2, 19, 1, -1, 59)] == [0, 1, 2, None, None, None]
+    assert chapter.ntu_labels([0, 1, 2]).tolist() == [19, 0, 2]
+    assert [chapter.model_class(label) for label in chapter.ntu_labels(range(4))] == [2, 0, 1, 1], "round trip"
+
+
+def test_a_trained_model_comes_back_with_the_weights_its_record_measured(tmp_path):
+    """``TrainingChapter.trained_model``: the run folder's best weights give the record's test
+    accuracy; with the folder gone, the run is trained again to the same weights."""
+    import shutil
+
+    from skelrnn import chapters, models
+
+    folder = tmp_path / "data"
+    synthetic.generate(folder, synthetic.SyntheticConfig(**SYNTHETIC), workers=1)
+    data = dataset.load(folder, cache_dir=tmp_path / "cache", workers=1)
+    chapter = object.__new__(chapters.TrainingChapter)
+    chapter.seeds = chapter.claim_seeds = [0]
+    chapter.width_scale, chapter.train_settings, chapter.n_classes = 1.0, TRAIN, 2
+    chapter.P = type("P", (), {"baseline_model": BASELINE, "dataset_name": "tiny"})
+    chapter.records, chapter.runs, chapter.profile = tmp_path / "records", tmp_path / "runs", "test"
+    chapter.executor = sweep.InProcess()
+    chapter._features = {"{}": dataset.prepare_splits(data, max_train=24, max_eval=16, frame_step=5)}
+    cell = Cell("t", "baseline", "x", "1.0")
+    [(_cell, _seed, record)] = chapter.run([cell])
+    test = chapter.splits_for()["test"]
+
+    def accuracy(model):
+        return train.evaluate(models.scoring_model(model), *test, TRAIN["batch_size"], TRAIN["pad_multiple"])
+
+    assert accuracy(chapter.trained_model(cell, 0))["accuracy"] == record.test_accuracy
+    shutil.rmtree(chapter.runs)
+    again = chapter.trained_model(cell, 0)
+    assert accuracy(again)["accuracy"] == record.test_accuracy, "retrained to the same weights"
+    assert len(list(chapter.records.glob("*.json"))) == 1, "the record is left as it was"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["TrainingChapter", "fit_training_to_data"]
+__all__ = ["TrainingChapter", "InTheWildChapter", "fit_training_to_data"]
 
 
 def fit_training_to_data(settings: dict, n_train: int, min_evaluations: int = 1, log=print) -> dict:
@@ -171,8 +171,145 @@ class TrainingChapter:
         per_step = float(np.mean(list(cost.values()))) / self.width_scale**2
         return report.full_profile_estimate(per_step, full_steps, full.train["max_epochs"], len(cost) * len(full.seeds))
 
+    def trained_model(self, cell, seed: int):
+        """The Keras model of ``cell``'s run with ``seed`` (trained by ``run`` before), holding the
+        weights its record's test accuracy was measured with (the best evaluation's, from the run's
+        folder). A run folder that is gone is made again by training the run once more: the same
+        seed on the same machine gives the same weights (tested), so the record still holds."""
+        import tempfile
+
+        from skelrnn import models, sweep, train
+        from skelrnn.results import read_run_record
+
+        splits = self.splits_for(cell.features)
+        plan, _ = sweep.plan_runs(
+            [cell], [seed], splits, baseline_model=self.P.baseline_model, train_settings=self.train_settings,
+            n_classes=self.n_classes, results_dir=self.records, runs_dir=self.runs, profile=self.profile,
+            dataset_name=self.dataset_name(cell.features), width_scale=self.width_scale,
+        )  # fmt: skip
+        path = Path(plan[0][2])
+        record = read_run_record(path)  # a missing record: call run() first
+        if record.weights != "best evaluation":
+            raise ValueError(f"{path}: the run kept its last weights, not its best evaluation's (no early stopping)")
+        run_dir = self.runs / path.stem
+        config = models.ModelConfig(**record.model)
+        if not (run_dir / "best.weights.h5").is_file():
+            with tempfile.TemporaryDirectory() as scratch:
+                train.train_run(config, train.TrainConfig(**record.train), splits, run_dir, Path(scratch) / path.name,
+                                seed=seed, profile=self.profile, dataset_name=record.dataset["name"],
+                                log=lambda line: None)  # fmt: skip
+        model = models.build_model(config)
+        model.load_weights(run_dir / "best.weights.h5")
+        return model
+
+    def ntu_labels(self, indices) -> np.ndarray:
+        """The 0-based NTU action (A001 is 0) of the samples ``indices``: what a file of pose
+        hypotheses calls its label (``hypotheses.FORMAT``); ``model_class`` maps it back."""
+        return np.asarray(self.data.actions)[self.data.labels[np.asarray(indices)]] - 1
+
+    def model_class(self, label: int) -> int | None:
+        """The model's class index of a 0-based NTU action ``label`` (A001 is 0), or None when the
+        model was not trained on it (a profile may learn a subset of the actions) or it is -1."""
+        if label < 0:
+            return None
+        where = np.flatnonzero(np.asarray(self.data.actions) == label + 1)
+        return int(where[0]) if where.size else None
+
+    def detector_poses(self, part: str) -> list[np.ndarray]:
+        """The sequences of split ``part`` as an image detector would see them: ``(T_i, 13, 3)``
+        camera-frame metres, the 13 detector joints, at the chapter's frame rate."""
+        from skelrnn.skeleton import to_detector_joints
+
+        step = self.frame_step
+        return [to_detector_joints(self.data.sequence(int(i))[::step]) for i in self.indices[part]]
+
+    def reference_lengths(self, joints: int = 13) -> np.ndarray:
+        """The training split's mean bone lengths (``dataset.reference_lengths``): pose alignment's scale."""
+        from skelrnn import dataset
+
+        cache = self.__dict__.setdefault("_references", {})  # measured once per joint count
+        if joints not in cache:
+            cache[joints] = dataset.reference_lengths(self.data, self.indices["train"], joints)
+        return cache[joints]
+
     def baseline(self, log=print) -> list:
         """The improved baseline trained with every baseline seed (its spread is the chapters' yardstick)."""
         from skelrnn.tables import improved_baseline_cell
 
         return self.run([improved_baseline_cell()], self.baseline_seeds, log=log)
+
+
+class InTheWildChapter(TrainingChapter):
+    """Chapter 09's set-up: a ``TrainingChapter`` (the aligned 13-joint model of chapter 08 and its
+    data), plus the scoring of 3D poses estimated from detector output (``hypotheses``,
+    ``smoothing``) by the accuracy the model gets from them and their error to the truth."""
+
+    def accuracy_on_poses(self, model, poses, videos) -> float:
+        """Test accuracy of ``model`` (trained on aligned 13-joint poses, chapter 08) on estimated poses:
+        ``poses[n]`` ``(T_n, 13, 3)`` metres is aligned as the training poses were (the training
+        split's bone lengths) and classified; ``videos[n].label`` (0-based NTU action) is its truth.
+        Videos without a label the model knows are left out; NaN when none is left."""
+        from skelrnn import models, preprocess, train
+
+        reference = self.reference_lengths(13)
+        keep = [(p, self.model_class(v.label)) for p, v in zip(poses, videos, strict=True)]
+        keep = [(p, c) for p, c in keep if c is not None]
+        if not keep:
+            return float("nan")
+        features = [preprocess.align_sequence(p, reference).reshape(len(p), -1).astype(np.float32) for p, _ in keep]
+        labels = np.array([c for _, c in keep])
+        cfg = self.train_settings
+        batch = min(cfg["batch_size"], len(labels))
+        scoring = self.__dict__.setdefault("_scoring", {})  # one per model: its traced step is reused
+        if id(model) not in scoring:
+            scoring[id(model)] = (model, models.scoring_model(model))
+        return train.evaluate(scoring[id(model)][1], features, labels, batch, cfg["pad_multiple"])["accuracy"]
+
+    def detector_sweep(self, model, poses, indices, anchors, detector, knobs: dict, seed: int = 0):
+        """How each method of ``smoothing.METHODS`` fares as one knob of the simulated detector turns
+        at a time from ``detector`` (``hypotheses.DetectorConfig``): ``knobs`` maps a knob's name to its
+        values. For each value the sequences ``poses`` (``detector_poses``; ``indices``, their samples,
+        give the labels) are simulated afresh with ``seed`` and each method's poses are scored. A
+        pandas frame: ``knob``, ``value``, ``method``, ``MPJPE (mm)``, ``accuracy (%)`` (``model``'s)."""
+        import pandas as pd
+
+        from skelrnn import hypotheses, smoothing
+
+        fps = self.data.fps / self.frame_step
+        rows = []
+        for knob, values in knobs.items():
+            for value in values:
+                config = detector.replace(**{knob: value})
+                videos = hypotheses.simulate_videos(poses, anchors, config, seed, fps, self.ntu_labels(indices))
+                for method in smoothing.METHODS:
+                    estimates = [smoothing.estimate_poses(v, method) for v in videos]
+                    errors = [smoothing.mpjpe(p, v.truth) for p, v in zip(estimates, videos, strict=True)]
+                    rows.append({"knob": knob, "value": value, "method": method,
+                                 "MPJPE (mm)": 1000 * float(np.mean(np.concatenate(errors))),
+                                 "accuracy (%)": 100 * self.accuracy_on_poses(model, estimates, videos)})  # fmt: skip
+        return pd.DataFrame(rows)
+
+    def wild_table(self, trained: dict, videos, estimates: dict):
+        """Table 10's analogue for ``videos`` (``hypotheses.PoseHypotheses``): a ``report.table_frame``-like
+        frame with one row per pose source (chance, the true poses, then each method of
+        ``estimates``, ``{method: [poses]}``), the thesis's value where it has one, the accuracy
+        over the models ``trained`` ``{seed: model}`` (mean, min, max) and the MPJPE (mm) against
+        the videos' true poses where they have them."""
+        import pandas as pd
+
+        from skelrnn import smoothing, tables
+
+        thesis = {c.row: c.thesis for c in tables.TABLES["table 10"]}
+        sources = {"Kinect poses": [v.truth for v in videos], **estimates}
+        rows = [{"row": "random", "column": "accuracy", "thesis": thesis["random"],
+                 "measured (%)": 100 / self.n_classes, "min": 100 / self.n_classes, "max": 100 / self.n_classes,
+                 "seeds": 1, "dead scores": 0, "MPJPE (mm)": float("nan")}]  # fmt: skip
+        for name, poses in sources.items():
+            usable = [(p, v) for p, v in zip(poses, videos, strict=True) if p is not None]
+            acc = 100 * np.array([self.accuracy_on_poses(m, *zip(*usable, strict=True)) for m in trained.values()])
+            errors = [smoothing.mpjpe(p, v.truth) for p, v in usable if v.truth is not None]
+            mm = 1000 * float(np.mean(np.concatenate(errors))) if errors else float("nan")
+            rows.append({"row": name, "column": "accuracy", "thesis": thesis.get(name), "measured (%)": acc.mean(),
+                         "min": acc.min(), "max": acc.max(), "seeds": len(acc), "dead scores": 0,
+                         "MPJPE (mm)": mm})  # fmt: skip
+        return pd.DataFrame(rows)

@@ -43,6 +43,7 @@ __all__ = [
     "make_features",
     "prepare_splits",
     "featurise_splits",
+    "reference_lengths",
     "frame_step_for",
     "check_splits",
     "declared_fps",
@@ -627,6 +628,15 @@ def choose_splits(
     return indices, frame_step
 
 
+def reference_lengths(data: SkeletonSet, train_indices, joints: int = 25) -> np.ndarray:
+    """Pose alignment's reference (thesis 4.2.2): the mean length of each bone over every frame of the
+    training sequences ``train_indices`` with ``joints`` joints, ``(n_bones,)`` metres."""
+    from skelrnn import preprocess
+
+    keep = preprocess.drop_to_detector_joints if joints == 13 else (lambda xyz: xyz)
+    return preprocess.reference_bone_lengths(keep(data.sequence(int(i))) for i in train_indices)
+
+
 def featurise_splits(
     data: SkeletonSet,
     indices: dict[str, np.ndarray],
@@ -637,12 +647,7 @@ def featurise_splits(
     """``{part: (features, labels)}`` of the samples ``indices`` (``choose_splits``): ``make_features``
     arrays ``(T_i, joints * 3)`` and class indices ``(N,)``. Pose alignment scales every split to
     the bone lengths of the training split (thesis 4.2.2), measured on its full sequences."""
-    from skelrnn import preprocess
-
-    reference = None
-    if preprocessing == "pose_alignment":
-        keep = preprocess.drop_to_detector_joints if joints == 13 else (lambda xyz: xyz)
-        reference = preprocess.reference_bone_lengths(keep(data.sequence(int(i))) for i in indices["train"])
+    reference = reference_lengths(data, indices["train"], joints) if preprocessing == "pose_alignment" else None
     return {
         part: (make_features(data, idx, preprocessing, joints, frame_step, reference), data.labels[idx])
         for part, idx in indices.items()

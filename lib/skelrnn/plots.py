@@ -29,6 +29,10 @@ __all__ = [
     "thesis_vs_measured_figure",
     "learning_curves_figure",
     "score_activity_figure",
+    "transformer_weights_figure",
+    "virtual_joints_figure",
+    "proposals_figure",
+    "detector_sweep_figure",
     "CELL_NAMES",
     "CELL_COLORS",
 ]
@@ -138,8 +142,8 @@ def memory_accuracy_figure(records: list[dict]):
 
 
 def _bone_lines(pose: np.ndarray, segments) -> np.ndarray:
-    """Bones of one pose as a polyline with NaN breaks, ``(3 * n_bones, 3)``: plotly draws it as one trace."""
-    out = np.full((3 * len(segments), 3), np.nan)
+    """Bones of one pose ``(J, D)`` as a polyline with NaN breaks, ``(3 * n_bones, D)``: one plotly trace."""
+    out = np.full((3 * len(segments), np.shape(pose)[-1]), np.nan)  # 3D or 2D points
     parents, children = np.array(segments).T
     out[0::3], out[1::3] = pose[parents], pose[children]
     return out
@@ -518,4 +522,58 @@ def virtual_joints_figure(pose: np.ndarray, mixing: np.ndarray, joint_names, top
                       scene={"aspectmode": "data", "xaxis": {"title": "x (m)", "autorange": "reversed"},
                              "yaxis_title": "depth (m)", "zaxis_title": "height (m)",
                              "camera": {"eye": {"x": 0.2, "y": -2.2, "z": 0.6}}})  # fmt: skip
+    return fig
+
+
+def proposals_figure(hyp, frame: int, truth_index: int | None = None):
+    """The proposals of one frame of ``hypotheses.PoseHypotheses`` in the image (pixels, y down),
+    each 2D pose drawn with its bones and named by its score and pose class; ``truth_index``, if
+    given, is drawn thicker (the true pose of a simulation)."""
+    import plotly.graph_objects as go
+
+    from skelrnn.skeleton import DETECTOR_SEGMENTS
+
+    fig = go.Figure()
+    order = np.argsort(-hyp.score[frame, : hyp.count[frame]])
+    for rank, k in enumerate(order):
+        lines = _bone_lines(hyp.pose_2d[frame, k], DETECTOR_SEGMENTS)
+        label = f"score {hyp.score[frame, k]:.2f}, class {hyp.pose_class[frame, k]}"
+        if k == truth_index:
+            label += " (true pose)"
+        line = {"color": _PALETTE[rank % len(_PALETTE)], "width": 5 if k == truth_index else 2}
+        fig.add_trace(go.Scatter(x=lines[:, 0], y=lines[:, 1], mode="lines", name=label, line=line))
+    fig.update_layout(
+        title=f"{hyp.name}: the {hyp.count[frame]} proposals of frame {frame}",
+        xaxis_title="x (pixels)",
+        yaxis={"title": "y (pixels)", "autorange": "reversed", "scaleanchor": "x"},
+        template="plotly_white",
+        height=460,
+    )
+    return fig
+
+
+def detector_sweep_figure(frame):
+    """MPJPE and accuracy of each pose-estimation method as one detector failure grows: ``frame``
+    has columns ``knob``, ``value``, ``method``, ``MPJPE (mm)`` and ``accuracy (%)``; one column of
+    panels per knob, MPJPE above, accuracy below."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    knobs = list(dict.fromkeys(frame["knob"]))
+    methods = list(dict.fromkeys(frame["method"]))
+    fig = make_subplots(rows=2, cols=len(knobs), shared_xaxes="columns", vertical_spacing=0.08,
+                        subplot_titles=[k.replace("_", " ") for k in knobs])  # fmt: skip
+    for col, knob in enumerate(knobs, start=1):
+        for k, method in enumerate(methods):
+            part = frame[(frame["knob"] == knob) & (frame["method"] == method)].sort_values("value")
+            for row, metric in enumerate(("MPJPE (mm)", "accuracy (%)"), start=1):
+                fig.add_trace(
+                    go.Scatter(x=part["value"], y=part[metric], mode="lines+markers", name=method, legendgroup=method,
+                               showlegend=row == 1 and col == 1, line={"color": _PALETTE[k % len(_PALETTE)]}),
+                    row=row, col=col,
+                )  # fmt: skip
+        fig.update_xaxes(title_text=knob.replace("_", " "), row=2, col=col)
+    fig.update_yaxes(title_text="MPJPE (mm)", row=1, col=1)
+    fig.update_yaxes(title_text="accuracy (%)", row=2, col=1)
+    fig.update_layout(template="plotly_white", height=620, title="What each temporal step recovers, by failure")
     return fig

@@ -151,8 +151,20 @@ _TRAINING = {
 }
 # Every training chapter (03-07) trains on the same data with the same budget, so the improved
 # baseline's records and seed spread are shared by all of them.
-for _chapter in ("baselines", "regularization", "skeleton_transformer", "motion", "inattention"):
+for _chapter in ("baselines", "regularization", "skeleton_transformer", "motion", "inattention", "pose_alignment"):
     CHAPTERS[_chapter] = _TRAINING
+
+# notebooks/09_in_the_wild.md: the aligned 13-joint model of chapter 08 (same data and budget),
+# applied to simulated detector output (hypotheses.DetectorConfig) of the test sequences.
+_WILD = {
+    # pose classes (k-means anchors, as LCR-Net's), the sweeps of the figure, sequences per point
+    "smoke": {"pose_classes": 16, "flip_rates": (0.0, 0.3), "scale_drifts": (0.0, 0.3), "sweep_sequences": 32},
+    "quick": {"pose_classes": 64, "flip_rates": (0.0, 0.1, 0.2, 0.3, 0.4), "scale_drifts": (0.0, 0.15, 0.3, 0.5),
+              "sweep_sequences": 300},
+    "full": {"pose_classes": 100, "flip_rates": (0.0, 0.1, 0.2, 0.3, 0.4), "scale_drifts": (0.0, 0.15, 0.3, 0.5),
+             "sweep_sequences": 2000},
+}  # fmt: skip
+CHAPTERS["in_the_wild"] = {profile: {**_TRAINING[profile], **_WILD[profile]} for profile in PROFILES}
 
 
 def get(chapter: str, profile: str) -> SimpleNamespace:

@@ -57,10 +57,11 @@ def table_frame(runs):
     return pd.DataFrame(table)
 
 
-def display_table(frame):
+def display_table(frame, extra: tuple[str, ...] = ()):
     """``table_frame`` as the thesis lays it out: rows by columns, each entry "thesis / measured", the
     thesis's value exactly as it prints it ("–" where the thesis has none), then the seeds' range
-    when there are several, and "‡" when a seed's network has dead class scores."""
+    when there are several, and "‡" when a seed's network has dead class scores. ``extra``: columns
+    of ``frame`` shown after the table, one value per row (whole numbers; "–" where NaN)."""
     columns = ("thesis", "measured (%)", "min", "max", "seeds", "dead scores")
     entries = frame.assign(
         entry=[
@@ -73,6 +74,9 @@ def display_table(frame):
     table = entries.pivot(index="row", columns="column", values="entry")
     table = table.loc[list(dict.fromkeys(frame["row"])), list(dict.fromkeys(frame["column"]))]
     table = table.fillna("-")  # a cell the thesis's table leaves empty ("-" in its table 8)
+    for name in extra:
+        values = frame.groupby("row", sort=False)[name].first()
+        table[name] = [("–" if np.isnan(v) else f"{v:.0f}") for v in values.loc[table.index]]
     table.columns.name, table.index.name = "thesis / measured (%)", None
     return table
 

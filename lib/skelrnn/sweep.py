@@ -143,7 +143,7 @@ class InProcess:
             yield train_job(job, splits, self.pool)
 
 
-# The splits of a worker process, loaded once by ``_init_worker``, and its traced models.
+# The splits of a worker process (the last file it was given, loaded once) and its traced models.
 _WORKER_SPLITS: dict = {}
 _WORKER_POOL: list = []
 
@@ -168,8 +168,8 @@ def _load_splits(path: str) -> dict:
     return splits
 
 
-def _init_worker(splits_file: str, threads: int) -> None:
-    """Runs once in each worker process: stop with the parent, limit threads, load the splits."""
+def _init_worker(threads: int) -> None:
+    """Runs once in each worker process: stop with the parent, limit threads, start a model pool."""
     import ctypes
     import signal
     import sys
@@ -185,58 +185,65 @@ def _init_worker(splits_file: str, threads: int) -> None:
     # ignore it rather than each print a KeyboardInterrupt traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     limit_threads(threads)
-    _WORKER_SPLITS.clear()
-    _WORKER_SPLITS.update(_load_splits(splits_file))
     from skelrnn.train import ModelPool
 
     _WORKER_POOL[:] = [ModelPool()]
 
 
-def _worker_job(job: Job) -> str:
-    return train_job(job, _WORKER_SPLITS, _WORKER_POOL[0])
+def _worker_job(job: Job, splits_file: str) -> str:
+    if _WORKER_SPLITS.get("file") != splits_file:  # the inputs changed (another group of cells)
+        _WORKER_SPLITS.clear()
+        _WORKER_SPLITS.update(file=splits_file, splits=_load_splits(splits_file))
+    return train_job(job, _WORKER_SPLITS["splits"], _WORKER_POOL[0])
 
 
 class LocalProcesses:
     """Shares the jobs among ``workers`` processes on this machine, each with ``cpu_count / workers``
     backend threads: building and tracing a model is single-threaded, so two small runs side by
     side finish almost twice as fast as one after the other. Records do not depend on the number
-    of workers (tested). The pool stays up for the next ``run`` with the same splits (starting one
-    costs seconds: each worker imports the backend)."""
+    of workers (tested). The processes stay up for the next ``run``, whatever its splits (starting
+    one costs seconds: each imports the backend), and keep the models they traced; each ``run``'s
+    splits go to a file that a worker loads once."""
 
     def __init__(self, workers: int):
         if int(workers) < 1:
             raise ValueError(f"workers: expected an integer >= 1, got {workers}")
         self.workers = int(workers)
-        self._pool = self._folder = self._sha = None
+        self._pool = self._folder = None
+        self._files: dict[str, Path] = {}
         atexit.register(self.close)
 
-    def _start(self, splits: dict) -> None:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
+    def _splits_file(self, splits: dict) -> Path:
         from skelrnn.dataset import dataset_identity
 
         sha = dataset_identity("", splits)["sha256"]
-        if self._pool is not None and sha == self._sha:
+        if sha not in self._files:
+            path = self._folder / f"splits-{sha[:16]}.npz"
+            _save_splits(path, splits)
+            self._files[sha] = path
+        return self._files[sha]
+
+    def _start(self) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        if self._pool is not None:
             return
-        self.close()
         self._folder = Path(tempfile.mkdtemp(prefix="skelrnn-splits-"))
-        splits_file = self._folder / "splits.npz"
-        _save_splits(splits_file, splits)
         threads = max(1, (os.cpu_count() or 1) // self.workers)
         # spawn: the workers run the Keras backend, which a forked child of a backend process must not.
         context = multiprocessing.get_context("spawn")
-        self._pool = ProcessPoolExecutor(self.workers, context, _init_worker, (str(splits_file), threads))
-        self._sha = sha
+        self._pool = ProcessPoolExecutor(self.workers, context, _init_worker, (threads,))
 
     def run(self, jobs: Sequence[Job], splits: dict) -> Iterator[str]:
         if not jobs:
             return
-        self._start(splits)
+        self._start()
+        splits_file = str(self._splits_file(splits))
         # Longest processing time first, so that no worker is left with a long run while the
         # others idle; results are still yielded in the order of ``jobs``.
         order = sorted(range(len(jobs)), key=lambda k: -relative_cost(jobs[k].model))
-        futures = {k: self._pool.submit(_worker_job, jobs[k]) for k in order}
+        futures = {k: self._pool.submit(_worker_job, jobs[k], splits_file) for k in order}
         for k in range(len(jobs)):
             yield futures[k].result()
 
@@ -247,6 +254,7 @@ class LocalProcesses:
         if self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
             self._folder = None
+        self._files.clear()
 
 
 def run_cells(

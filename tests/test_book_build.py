@@ -1,5 +1,7 @@
-"""The build is strict: a cell that raises, or a cell that writes to stderr, fails it."""
+"""The build: strict about every chapter (a cell that raises or writes to stderr fails it), a failed
+chapter does not stop the others, unchanged chapters are reused, and the command line says so."""
 
+import re
 import shutil
 
 import nbformat
@@ -15,42 +17,100 @@ FRONT = (
 PARAMS = '```{code-cell}\n:tags: [parameters]\n\nprofile = "quick"\nresults_dir = "results"\n```\n'
 
 
-def make_book(root, repo_root, body):
+def make_book(root, repo_root, body, more: dict | None = None):
+    """A book of one chapter, 01_tiny, whose code cell is ``body``; ``more``: further chapters by name."""
     (root / "book").mkdir(parents=True)
     (root / "notebooks").mkdir()
     shutil.copy(repo_root / "_config.yml", root)
     for name in ("references.bib", "favicon.svg"):  # files that _config.yml names
         shutil.copy(repo_root / "book" / name, root / "book")
-    (root / "_toc.yml").write_text(TOC)
+    chapters = {"01_tiny": body, **(more or {})}
+    (root / "_toc.yml").write_text(TOC.split("chapters:")[0] + "chapters:\n"
+                                   + "".join(f"  - file: notebooks/{n}\n" for n in chapters))  # fmt: skip
     (root / "book" / "intro.md").write_text("# Tiny book\n\nA test of the build.\n")
-    chapter = f"{FRONT}\n# Tiny chapter\n\n{PARAMS}\n```{{code-cell}}\n{body}\n```\n"
-    (root / "notebooks" / "01_tiny.md").write_text(chapter)
+    for name, code in chapters.items():
+        text = f"{FRONT}\n# Tiny chapter {name}\n\n{PARAMS}\n```{{code-cell}}\n{code}\n```\n"
+        (root / "notebooks" / f"{name}.md").write_text(text)
     return root
 
 
 def test_good_book_builds_and_hides_the_injected_cell(tmp_path, repo_root):
     src = make_book(tmp_path / "src", repo_root, "print(f'profile is {profile}')")
-    site = run.build_book(src, "smoke", tmp_path / "out")
-    page = (site / "notebooks" / "01_tiny.html").read_text()
+    report = run.build_book(src, "smoke", tmp_path / "out")
+    page = (report.site / "notebooks" / "01_tiny.html").read_text()
     assert "profile is smoke" in page
-    assert (site / "_static" / "plotly.min.js").is_file()
+    assert (report.site / "_static" / "plotly.min.js").is_file()
     executed = nbformat.read(tmp_path / "out" / "_build" / "src" / "notebooks" / "01_tiny.ipynb", 4)
     injected = [c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert injected and "remove-cell" in injected[0].metadata["tags"]
+    assert [(c.name, c.status) for c in report.chapters] == [("01_tiny", "ran")] and not report.failed
 
 
 @pytest.mark.parametrize(
     "body, match",
     [
-        ("raise RuntimeError('boom')", r"01_tiny\.ipynb: cell 3 raised RuntimeError: boom"),
-        ("import warnings\nwarnings.warn('careful')", "jupyter-book build failed"),
+        ("raise RuntimeError('boom')", r"cell 3 raised RuntimeError: boom"),
+        ("import warnings\nwarnings.warn('careful')", r"cell 3 wrote to stderr: .*UserWarning: careful"),
     ],
     ids=["exception", "stderr-warning"],
 )
-def test_bad_cell_fails_the_build(tmp_path, repo_root, body, match):
-    src = make_book(tmp_path / "src", repo_root, body)
-    with pytest.raises(run.BookError, match=match):
-        run.build_book(src, "smoke", tmp_path / "out")
+def test_a_failing_chapter_gets_a_failure_page_and_the_others_are_built(tmp_path, repo_root, body, match):
+    src = make_book(tmp_path / "src", repo_root, "print('fine')", more={"02_bad": body, "03_after": "print('after')"})
+    report = run.build_book(src, "smoke", tmp_path / "out")
+    assert [(c.name, c.status) for c in report.chapters] == [("01_tiny", "ran"), ("02_bad", "failed"),
+                                                             ("03_after", "ran")]  # fmt: skip
+    [failed] = report.failed
+    assert re.search(match, failed.error), failed.error
+    page = (report.site / "notebooks" / "02_bad.html").read_text()
+    assert "This chapter failed" in page and "Tiny chapter 02_bad" in page
+    kept = tmp_path / "out" / "_build" / "failed" / "02_bad.ipynb"
+    assert kept.is_file() and ("boom" in kept.read_text() or "careful" in kept.read_text())
+    assert "after" in (report.site / "notebooks" / "03_after.html").read_text()
+    assert "02_bad" in report.summary("tensorflow") and failed.error in report.summary("tensorflow")
+
+
+def test_an_unchanged_chapter_is_reused_and_a_changed_or_forced_one_runs_again(tmp_path, repo_root):
+    src = make_book(tmp_path / "src", repo_root, "print('one')", more={"02_two": "print('two')"})
+    out = tmp_path / "out"
+    statuses = lambda report: [c.status for c in report.chapters]  # noqa: E731
+    first = run.build_book(src, "smoke", out)
+    assert statuses(first) == ["ran", "ran"]
+    again = run.build_book(src, "smoke", out)
+    assert statuses(again) == ["reused", "reused"]
+    assert "two" in (again.site / "notebooks" / "02_two.html").read_text(), "the reused notebook is shown"
+    (src / "notebooks" / "02_two.md").write_text((src / "notebooks" / "02_two.md").read_text().replace("two", "2"))
+    assert statuses(run.build_book(src, "smoke", out)) == ["reused", "ran"]
+    assert statuses(run.build_book(src, "smoke", out, parameters={"seed": 1})) == ["ran", "ran"], "new parameters"
+    forced = run.build_book(src, "smoke", out, parameters={"seed": 1}, chapters=["01_tiny"], force=True)
+    assert statuses(forced) == ["ran", "reused"], "--force runs the chosen chapters only"
+    fresh = run.build_book(src, "smoke", tmp_path / "other", chapters=["02_two"])
+    assert statuses(fresh) == ["not selected", "ran"]
+    assert "was not run in this build" in (fresh.site / "notebooks" / "01_tiny.html").read_text()
+
+
+def test_the_command_line_exits_non_zero_on_a_failed_chapter_and_refuses_bad_requests(
+    tmp_path, repo_root, monkeypatch, capsys
+):
+    from skelrnn.__main__ import main
+
+    src = make_book(tmp_path / "src", repo_root, "print('fine')", more={"02_bad": "1 / 0"})
+    monkeypatch.chdir(src)
+    assert main(["book", "--profile", "smoke", "--output", str(tmp_path / "out")]) == 1
+    out = capsys.readouterr().out
+    assert re.search(r"02_bad +failed", out) and "cell 3 raised ZeroDivisionError" in out
+    assert "Keras backend" in out
+    assert main(["book", "--profile", "smoke", "--chapters", "07", "--output", str(tmp_path / "out")]) == 1
+    assert "unknown chapter '07'; the chapters are: 01_tiny, 02_bad" in capsys.readouterr().err
+    with pytest.raises(SystemExit, match="no .skeleton files in this folder"):
+        main(["book", "--data-dir", str(tmp_path)])
+    with pytest.raises(SystemExit, match="no such folder"):
+        main(["book", "--data-dir", str(tmp_path / "missing")])
+    monkeypatch.setenv("KERAS_BACKEND", "theano")
+    with pytest.raises(SystemExit, match="KERAS_BACKEND='theano': unknown backend; expected one of tensorflow"):
+        main(["book", "--profile", "smoke"])
+    with pytest.raises(SystemExit):  # argparse: invalid choice
+        main(["book", "--profile", "huge"])
+    assert "invalid choice: 'huge'" in capsys.readouterr().err
 
 
 def test_every_chapter_converts_to_a_notebook_with_stable_cell_ids(tmp_path, repo_root):
@@ -80,3 +140,14 @@ def test_a_chapter_missing_from_the_toc_fails_the_build(tmp_path, repo_root):
     shutil.copy(src / "notebooks" / "01_tiny.md", src / "notebooks" / "02_forgotten.md")
     with pytest.raises(run.BookError, match="not in the table of contents: 02_forgotten"):
         run.build_book(src, "smoke", tmp_path / "out")
+
+
+def test_the_citation_file_cites_the_book_and_the_thesis(repo_root):
+    import yaml
+
+    cff = yaml.safe_load((repo_root / "CITATION.cff").read_text())
+    assert cff["cff-version"] == "1.2.0" and "skelrnn" in cff["title"] and cff["type"] == "software"
+    assert cff["version"] == __import__("skelrnn").__version__, "the citation's version is the library's"
+    thesis = cff["preferred-citation"]
+    assert thesis["title"] == "Learning action recognition from 3D poses" and thesis["year"] == 2017
+    assert thesis["authors"][0]["family-names"] == "Le Roux"

@@ -123,3 +123,22 @@ def test_the_sequence_prediction_averages_the_real_steps():
     metric = losses.SequenceAccuracy()
     metric.update_state(np.array([0]), p)
     assert float(metric.result()) == 1.0
+
+
+def test_a_saved_inattention_model_loads_in_a_fresh_process(tmp_path):
+    """A worker that resumes an inattention run has imported neither ``losses`` nor ``layers``:
+    ``models.load_model`` registers them before reading the checkpoint."""
+    import subprocess
+    import sys
+
+    from skelrnn import models, train
+
+    config = models.ModelConfig(n_features=6, n_classes=3, units=4, layers=1, bidirectional=True, head="every_step")
+    model = models.build_model(config)
+    train._compile(model, train.TrainConfig(inattention_steps=2), every_step=True)
+    model.save(tmp_path / "m.keras")
+    code = (f"from skelrnn.models import load_model; m = load_model({str(tmp_path / 'm.keras')!r}); "
+            "print(type(m.loss).__name__, m.loss.steps)")  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split()[-2:] == ["InattentionLoss", "2"]

@@ -56,3 +56,25 @@ def test_every_chapter_is_in_the_toc_and_nothing_else_is_in_notebooks(repo_root)
     assert sorted(p.suffix for p in (repo_root / "notebooks").iterdir()) == [".md"] * len(
         run.chapter_sources(repo_root)
     )
+
+
+def test_every_chapter_ends_with_exercises_whose_solutions_check_their_answer(repo_root):
+    """2 to 4 exercises (sphinx-exercise) after the last section; each has a solution whose code runs
+    in the build and asserts its answer, so that the smoke build of ``make test`` checks them all."""
+    import re
+
+    for src in sorted((repo_root / "notebooks").glob("[0-9][0-9]_*.md")):
+        text = src.read_text()
+        assert "\n## Exercises\n" in text, f"{src.name}: no Exercises section"
+        tail = text.split("\n## Exercises\n", 1)[1]
+        assert "\n## " not in tail, f"{src.name}: the exercises are not the chapter's end"
+        labels = re.findall(r"```\{exercise\}\n:label: (\S+)", tail)
+        assert 2 <= len(labels) <= 4, f"{src.name}: {len(labels)} exercises"
+        for label in labels:
+            solution = re.search(
+                r"```\{solution-start\} " + re.escape(label) + r"\n(.*?)```\{solution-end\}", tail, re.S
+            )
+            assert solution, f"{src.name}: exercise {label} has no solution"
+            assert ":class: dropdown" in solution[1], f"{src.name}: {label}'s solution is not collapsed"
+            code = "".join(re.findall(r"```\{code-cell\}\n(.*?)```", solution[1], re.S))
+            assert "assert " in code, f"{src.name}: {label}'s solution does not check its answer"

@@ -1,5 +1,7 @@
 """Records back to tables: means and ranges over seeds, the thesis as printed, dead-score marks, claims."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -8,9 +10,9 @@ from skelrnn.results import RunRecord
 from skelrnn.tables import Cell
 
 
-def fake_record(accuracy, predicted, dead):
+def fake_record(accuracy, predicted, dead, seed=0):
     return RunRecord(
-        format=4, model={}, train={}, seed=0, profile="test", dataset={}, history=[], best_update=1,
+        format=4, model={}, train={}, seed=seed, profile="test", dataset={"sha256": "d"}, history=[], best_update=1,
         best_val_accuracy=0.5, test_accuracy=accuracy, test_classes_predicted=predicted, test_score_activity=[],
         test_dead_scores=dead, weights="last update", updates=3, epochs=3, stopped="budget spent",
         wall_seconds=1.0,
@@ -50,3 +52,26 @@ def test_claims_are_compared_with_the_seed_range():
     assert wide["measured difference"] == pytest.approx(15.0) and wide["yardstick"] == pytest.approx(30.0)
     assert wide["same sign"] and not wide["beyond seed range"] and wide["seeds"] == "3 vs 1"
     assert report.claims_summary([claims]).startswith("Of 1 claims of the thesis, 0 point the same way here, 0 of them")
+
+
+def test_a_linked_table_links_every_seed_of_a_cell_to_its_record(tmp_path):
+    from skelrnn import sweep
+
+    a, b = Cell("t", "row", "a", "50.0"), Cell("t", "row", "b", "59.5")
+    runs = [(a, 0, fake_record(0.8, 3, 0, seed=0)), (a, 1, fake_record(0.6, 3, 0, seed=1)),
+            (b, 0, fake_record(0.5, 3, 0, seed=7))]  # fmt: skip
+    table = report.table_frame(runs)
+    html = report.linked_table(table, "../_static/records/test/training/").to_html()
+    for _cell, _seed, record in runs:
+        assert f'href="../_static/records/test/training/{sweep.record_key(record)}.json"' in html
+    assert "50.0 / 70.0 [60.0, 80.0] <sup>" in html and "thesis / measured (%)" in html
+    assert html == report.linked_table(table, "../_static/records/test/training/").to_html(), "the same HTML twice"
+
+    written = report.write_table_file(tmp_path, runs)
+    assert [p.name for p in written] == ["t.json"]
+    cells = json.loads(written[0].read_text())["cells"]
+    assert [(c["row"], c["column"], c["thesis"], len(c["records"])) for c in cells] == [
+        ("row", "a", "50.0", 2), ("row", "b", "59.5", 1)]  # fmt: skip
+    report.write_table_file(tmp_path, [(Cell("t", "row", "c", "1.0"), 0, fake_record(0.1, 1, 0, seed=3))])
+    merged = json.loads(written[0].read_text())["cells"]
+    assert [c["column"] for c in merged] == ["a", "b", "c"], "a table written in parts keeps every part"

@@ -27,7 +27,7 @@ def site(repo_root, tmp_path_factory) -> Path:
         assert (path / "index.html").is_file(), f"SKELRNN_SITE={given}: no index.html there; build the book first"
         return path
     out = tmp_path_factory.mktemp("book")
-    return run.build_book(repo_root, "smoke", out, results_dir=out / "results")
+    return run.build_book(repo_root, "smoke", out, results_dir=out / "results").site
 
 
 @pytest.fixture(scope="module")
@@ -177,9 +177,47 @@ def test_learned_primitive_chapters_draw_their_tables_and_figures(browser, serve
 
 
 def test_every_page_loads_without_errors(browser, server, site):
-    pages = ["index.html", "book/intro.html", "book/contributing.html", "book/bibliography.html"]
+    pages = [
+        "index.html",
+        "book/intro.html",
+        "book/contributing.html",
+        "book/bibliography.html",
+        "book/results.html",
+        "book/reproducing.html",
+    ]
     for html in pages:
         assert (site / html).is_file(), html
         page, errors, blocked = open_offline(browser, f"{server}/{html}")
         assert not blocked and not errors, (html, blocked, errors)
         page.close()
+
+
+def test_the_results_page_gives_every_table_with_links_to_its_records(browser, server, site):
+    import json
+    import urllib.request
+
+    page, errors, blocked = open_offline(browser, f"{server}/book/results.html")
+    text = page.inner_text("article")
+    for table in ("Table 4", "Table 5", "Table 9", "Table 10", "Table 12"):
+        assert table in text, table
+    assert "79.2" in text and "43.58" in text and ("within" in text or "below" in text or "above" in text)
+    links = page.eval_on_selector_all("article table a[href$='.json']", "els => els.map(e => e.href)")
+    assert len(links) > 20, len(links)
+    with urllib.request.urlopen(links[0]) as response:  # the record itself, served by the site
+        record = json.loads(response.read())
+    assert "test_accuracy" in record and "commit" in record["environment"]
+    assert not blocked and not errors, (blocked, errors)
+
+
+def test_chapter_tables_link_their_cells_to_records_and_chapters_end_with_exercises(browser, server):
+    import urllib.request
+
+    page, errors, blocked = open_offline(browser, f"{server}/notebooks/08_pose_alignment.html")
+    links = page.eval_on_selector_all("table a[href$='.json']", "els => els.map(e => e.href)")
+    assert len(links) >= 4, links  # one per seed of every cell of table 9
+    with urllib.request.urlopen(links[0]) as response:
+        assert b'"test_accuracy"' in response.read()
+    exercises = page.eval_on_selector_all("div.exercise", "els => els.length")
+    solutions = page.eval_on_selector_all("div.solution.dropdown", "els => els.length")
+    assert exercises >= 2 and solutions == exercises, (exercises, solutions)
+    assert not blocked and not errors, (blocked, errors)

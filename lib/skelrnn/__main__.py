@@ -1,18 +1,27 @@
-"""Command line: ``python -m skelrnn book|notebooks``.
+"""Command line: ``skelrnn book|data|notebooks`` (also ``python -m skelrnn``).
 
-python -m skelrnn book --profile quick            # execute every chapter, build _build/html
-python -m skelrnn book --profile smoke --output _build/smoke
-python -m skelrnn notebooks --output _build/notebooks   # the chapters as .ipynb, unexecuted
+skelrnn book --profile quick                         # execute every chapter, build _build/html
+skelrnn book --profile full --data-dir /data/ntu     # the thesis's settings on your NTU RGB+D copy
+skelrnn book --chapters 03,05 --force                # run these chapters again, reuse the others
+skelrnn book --no-solutions                          # a teacher's site: exercises without solutions
+skelrnn data inspect /data/ntu                       # what a folder of .skeleton files holds
+skelrnn data synth /tmp/synthetic                    # write the embedded dataset as .skeleton files
+skelrnn notebooks --output _build/notebooks          # the chapters as .ipynb, unexecuted
+
+``KERAS_BACKEND`` (tensorflow, jax or torch) chooses the backend of every chapter.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
 
 from skelrnn.profiles import PROFILES
+
+BACKENDS = ("tensorflow", "jax", "torch")
 
 
 def _repo_root() -> Path:
@@ -24,29 +33,128 @@ def _repo_root() -> Path:
     raise SystemExit(f"{here}: not inside the book's repository (no _config.yml with notebooks/ beside it)")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m skelrnn", description=__doc__.split("\n")[0])
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="skelrnn", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    book = sub.add_parser("book", help="execute every chapter with papermill, then build the HTML")
+    book = sub.add_parser("book", help="execute the chapters with papermill, then build the HTML")
     book.add_argument("--profile", choices=PROFILES, default="quick")
+    book.add_argument("--data-dir", type=Path, default=None, help="a folder of NTU RGB+D .skeleton files")
+    book.add_argument("--chapters", nargs="+", default=None, help="numbers or names: 03,05 or 03 05 (default: all)")
+    book.add_argument("--seed", type=int, default=0, help="added to every seed of the profile")
+    book.add_argument("--force", action="store_true", help="run the chosen chapters even when unchanged")
+    book.add_argument("--no-solutions", action="store_true", help="build the site without the exercises' solutions")
     book.add_argument("--output", type=Path, default=Path("."), help="site goes to OUTPUT/_build/html")
     book.add_argument("--results-dir", type=Path, default=None, help="default: the repository's results/")
+    data = sub.add_parser("data", help="inspect a folder of .skeleton files, or write the synthetic one")
+    data_sub = data.add_subparsers(dest="action", required=True)
+    inspect = data_sub.add_parser("inspect", help="counts, classes, subjects, lengths, bad and skipped files")
+    inspect.add_argument("path", type=Path)
+    synth = data_sub.add_parser("synth", help="write the embedded synthetic dataset as .skeleton files")
+    synth.add_argument("path", type=Path)
+    synth.add_argument("--actions", default=None, help="NTU action numbers, e.g. 1-20 or 8,9 (default: all 60)")
     nbs = sub.add_parser("notebooks", help="write the chapters (notebooks/*.md) as unexecuted .ipynb files")
     nbs.add_argument("--output", type=Path, required=True)
-    args = parser.parse_args(argv)
+    return parser
 
+
+def _check_backend() -> str:
+    backend = os.environ.get("KERAS_BACKEND", "tensorflow")
+    if backend not in BACKENDS:
+        raise SystemExit(f"KERAS_BACKEND={backend!r}: unknown backend; expected one of {', '.join(BACKENDS)}")
+    return backend
+
+
+def _check_data_dir(path: Path | None, label: str = "--data-dir") -> None:
+    if path is None:
+        return
+    if not path.is_dir():
+        raise SystemExit(f"{label} {path}: no such folder")
+    if next(path.glob("*.skeleton"), None) is None:
+        raise SystemExit(f"{label} {path}: no .skeleton files in this folder (expected NTU RGB+D skeletons, "
+                         "S001C001P001R001A001.skeleton and so on)")  # fmt: skip
+
+
+def _warn_without_gpu(results_dir: Path) -> None:
+    """The full profile on a machine without a GPU: a warning with the cost the quick chapters estimated."""
+    from skelrnn.backend import describe
+    from skelrnn.report import read_cost_estimates
+
+    if describe()["device"] != "CPU":
+        return
+    costs = read_cost_estimates(results_dir / "quick")
+    if costs:
+        hours = sum(c["hours in all"] for c in costs.values())
+        each = ", ".join(f"{name} {cost['hours in all']:.1f} h" for name, cost in sorted(costs.items()))
+        estimate = f"the quick profile's records put it at about {hours:.0f} h on this machine ({each}; an upper bound)"
+    else:
+        estimate = "no estimate yet: the quick profile's chapters write one when they run"
+    print(f"[skelrnn] warning: the full profile is meant for a GPU and none is visible; {estimate}", file=sys.stderr)
+
+
+def _book(args, root: Path) -> int:
     from skelrnn import run
 
-    root = _repo_root()
+    backend = _check_backend()
+    _check_data_dir(args.data_dir)
+    chapters = None
+    if args.chapters:
+        chapters = run.select_chapters(root, [c for item in args.chapters for c in item.split(",") if c])
+    results_dir = Path(args.results_dir or root / "results").resolve()
+    if args.profile == "full":
+        _warn_without_gpu(results_dir)
+    parameters = {"seed": args.seed}
+    if args.data_dir is not None:
+        parameters["data_dir"] = str(args.data_dir.resolve())
+    start = time.perf_counter()
+    report = run.build_book(root, args.profile, args.output, results_dir, parameters=parameters, chapters=chapters,
+                            force=args.force, solutions=not args.no_solutions)  # fmt: skip
+    print(report.summary(backend))
+    print(f"[skelrnn] site: {report.site}/index.html ({time.perf_counter() - start:.0f} s)")
+    return 1 if report.failed else 0
+
+
+def _numbers(text: str) -> tuple[int, ...]:
+    """ "1-20" or "8,9" (or both, "1-3,7") as a tuple of integers."""
+    out = []
+    for part in text.split(","):
+        low, _, high = part.partition("-")
+        try:
+            out.extend(range(int(low), int(high or low) + 1))
+        except ValueError:
+            raise SystemExit(f"--actions {text!r}: expected numbers such as 1-20 or 8,9") from None
+    return tuple(out)
+
+
+def _data(args) -> int:
+    from skelrnn import dataset, synthetic
+
+    if args.action == "synth":
+        config = synthetic.SyntheticConfig(**({"actions": _numbers(args.actions)} if args.actions else {}))
+        paths = synthetic.generate(args.path, config)
+        print(f"[skelrnn] {len(paths)} .skeleton files written to {args.path}")
+        return 0
+    _check_data_dir(args.path, "data inspect")
+    data = dataset.load(args.path, strict=False, log=lambda line: print(f"[skelrnn] {line}"))
+    print(dataset.describe_folder(data))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    from skelrnn import run
+
     try:
+        if args.command == "data":
+            return _data(args)
+        root = _repo_root()
         if args.command == "book":
-            start = time.perf_counter()
-            site = run.build_book(root, args.profile, args.output, args.results_dir)
-            print(f"[skelrnn] site: {site}/index.html ({time.perf_counter() - start:.0f} s)")
-        else:
-            for path in run.write_notebooks(root, args.output.resolve()):
-                print(path)
+            return _book(args, root)
+        for path in run.write_notebooks(root, args.output.resolve()):
+            print(path)
     except run.BookError as err:
+        print(f"[skelrnn] error: {err}", file=sys.stderr)
+        return 1
+    except ValueError as err:  # a dataset that cannot be used, said by the data layer
         print(f"[skelrnn] error: {err}", file=sys.stderr)
         return 1
     return 0

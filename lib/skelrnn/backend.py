@@ -7,8 +7,10 @@ Keras alone: making the backend deterministic, and taking a gradient outside ``f
 
 from __future__ import annotations
 
+import functools
 import os
 import platform
+import subprocess
 import sys
 from pathlib import Path
 
@@ -123,8 +125,29 @@ def layer_gradients(layer, x: np.ndarray, upstream: np.ndarray) -> tuple[np.ndar
     return grads[0], grads[1:]
 
 
+@functools.lru_cache(maxsize=1)
+def library_commit() -> str:
+    """The git commit of the library's code (``lib/skelrnn``), with " + uncommitted changes" when its
+    files differ from that commit; "unknown (...)" outside a git checkout or without git."""
+    import skelrnn
+
+    package = Path(skelrnn.__file__).resolve().parent
+
+    def git(*args) -> subprocess.CompletedProcess:
+        return subprocess.run(["git", "-C", str(package), *args], capture_output=True, text=True, timeout=20)
+
+    try:
+        head = git("rev-parse", "HEAD")
+        if head.returncode != 0:
+            return "unknown (not a git checkout)"
+        dirty = git("status", "--porcelain", "--", ".")
+    except (OSError, subprocess.TimeoutExpired) as err:
+        return f"unknown ({type(err).__name__}: git not usable)"
+    return head.stdout.strip() + (" + uncommitted changes" if dirty.stdout.strip() else "")
+
+
 def describe() -> dict[str, str]:
-    """Versions and device, printed at the top of every chapter and stored in result records."""
+    """Versions, commit and device, printed at the top of every chapter and stored in result records."""
     import keras
 
     import skelrnn
@@ -132,6 +155,7 @@ def describe() -> dict[str, str]:
     backend = keras.backend.backend()
     info = {
         "skelrnn": skelrnn.__version__,
+        "commit": library_commit(),
         "python": sys.version.split()[0],
         "numpy": np.__version__,
         "keras": keras.__version__,

@@ -81,6 +81,12 @@ class TrainingChapter:
             )
         self.executor = sweep.LocalProcesses(P.workers) if P.workers > 1 else sweep.InProcess()
 
+    @property
+    def records_url(self) -> str:
+        """Where the built site serves this profile's run records, from a chapter's page
+        (``results_page.write_page`` copies them there)."""
+        return f"../_static/records/{self.profile}/training/"
+
     def header(self) -> str:
         """Two lines for the top of a chapter: library version, profile and seeds, then the environment."""
         import skelrnn
@@ -131,7 +137,7 @@ class TrainingChapter:
         groups: dict[str, list] = {}
         for cell in cells:
             groups.setdefault(json.dumps(cell.features, sort_keys=True), []).append(cell)
-        done = {}
+        done: dict[int, list] = {}
         for group in groups.values():
             features = group[0].features
             for cell, seed, record in sweep.run_cells(
@@ -142,7 +148,17 @@ class TrainingChapter:
             ):  # fmt: skip
                 done.setdefault(id(cell), []).append((cell, seed, record))
         order = dict.fromkeys(id(cell) for cell in cells)  # a cell's runs once, where it first appears
-        return [run for key in order for run in done.get(key, [])]
+        runs = [run for key in order for run in done.get(key, [])]
+        self.index_runs(runs)
+        return runs
+
+    def index_runs(self, runs) -> None:
+        """Say which records make each table cell of ``runs`` (``report.write_table_file`` under the
+        profile's results folder): the results page reads the tables through these files."""
+        from skelrnn.report import write_table_file
+
+        if runs:
+            write_table_file(self.records.parent, runs)
 
     def dataset_name(self, features: dict | None = None) -> str:
         """The name the records give the training data: the profile's, plus the inputs when they are
@@ -169,7 +185,12 @@ class TrainingChapter:
         full = self.full_profile
         full_steps = int(self.data.lengths[self.data.split("cross_subject")["train"]].sum())
         per_step = float(np.mean(list(cost.values()))) / self.width_scale**2
-        return report.full_profile_estimate(per_step, full_steps, full.train["max_epochs"], len(cost) * len(full.seeds))
+        estimate = report.full_profile_estimate(
+            per_step, full_steps, full.train["max_epochs"], len(cost) * len(full.seeds)
+        )
+        # kept for the results page and for `skelrnn book --profile full` without a GPU
+        report.write_cost_estimate(self.records.parent, self.P.chapter, estimate)
+        return estimate
 
     def trained_model(self, cell, seed: int):
         """The Keras model of ``cell``'s run with ``seed`` (trained by ``run`` before), holding the
@@ -289,27 +310,32 @@ class InTheWildChapter(TrainingChapter):
                                  "accuracy (%)": 100 * self.accuracy_on_poses(model, estimates, videos)})  # fmt: skip
         return pd.DataFrame(rows)
 
-    def wild_table(self, trained: dict, videos, estimates: dict):
+    def wild_table(self, runs, videos, estimates: dict):
         """Table 10's analogue for ``videos`` (``hypotheses.PoseHypotheses``): a ``report.table_frame``-like
         frame with one row per pose source (chance, the true poses, then each method of
         ``estimates``, ``{method: [poses]}``), the thesis's value where it has one, the accuracy
-        over the models ``trained`` ``{seed: model}`` (mean, min, max) and the MPJPE (mm) against
-        the videos' true poses where they have them."""
+        over the models of ``runs`` (``run`` results of the aligned 13-joint cell; mean, min, max)
+        and the MPJPE (mm) against the videos' true poses where they have them. The values go to
+        the table file of "table 10" with the records of those models (``report.write_table_file``)."""
         import pandas as pd
 
-        from skelrnn import smoothing, tables
+        from skelrnn import report, smoothing, tables
 
+        trained = [self.trained_model(cell, seed) for cell, seed, _record in runs]
         thesis = {c.row: c.thesis for c in tables.TABLES["table 10"]}
         sources = {"Kinect poses": [v.truth for v in videos], **estimates}
-        rows = [{"row": "random", "column": "accuracy", "thesis": thesis["random"],
-                 "measured (%)": 100 / self.n_classes, "min": 100 / self.n_classes, "max": 100 / self.n_classes,
-                 "seeds": 1, "dead scores": 0, "MPJPE (mm)": float("nan")}]  # fmt: skip
+        chance = 100 / self.n_classes
+        values = {"random": np.array([chance])}
+        errors_mm = {"random": float("nan")}
         for name, poses in sources.items():
             usable = [(p, v) for p, v in zip(poses, videos, strict=True) if p is not None]
-            acc = 100 * np.array([self.accuracy_on_poses(m, *zip(*usable, strict=True)) for m in trained.values()])
+            values[name] = 100 * np.array([self.accuracy_on_poses(m, *zip(*usable, strict=True)) for m in trained])
             errors = [smoothing.mpjpe(p, v.truth) for p, v in usable if v.truth is not None]
-            mm = 1000 * float(np.mean(np.concatenate(errors))) if errors else float("nan")
-            rows.append({"row": name, "column": "accuracy", "thesis": thesis.get(name), "measured (%)": acc.mean(),
-                         "min": acc.min(), "max": acc.max(), "seeds": len(acc), "dead scores": 0,
-                         "MPJPE (mm)": mm})  # fmt: skip
+            errors_mm[name] = 1000 * float(np.mean(np.concatenate(errors))) if errors else float("nan")
+        rows = [{"row": name, "column": "accuracy", "thesis": thesis.get(name), "measured (%)": v.mean(),
+                 "min": v.min(), "max": v.max(), "seeds": len(v), "dead scores": 0, "MPJPE (mm)": errors_mm[name]}
+                for name, v in values.items()]  # fmt: skip
+        cells = [c for c in tables.TABLES["table 10"] if c.row in values]
+        measured = {(c.row, c.column): values[c.row] for c in cells}
+        report.write_table_file(self.records.parent, [(c, s, r) for c in cells for _c, s, r in runs], measured)
         return pd.DataFrame(rows)

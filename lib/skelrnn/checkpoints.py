@@ -41,14 +41,14 @@ class CheckpointStore:
     def load(self):
         """``(model, state)`` of the last checkpoint of this run, or None when there is none (or one of
         another run: a folder reused with other settings starts afresh)."""
-        import keras
+        from skelrnn.models import load_model
 
         if not self.state_path.is_file():
             return None
         state = read_json(self.state_path)
         if state.get("header") != self.header or not state.get("checkpoint"):
             return None
-        model = keras.saving.load_model(self.run_dir / state["checkpoint"])
+        model = load_model(self.run_dir / state["checkpoint"])
         variables = _random_variables(model)
         saved = state.get("random_states", [])
         if len(variables) != len(saved):

@@ -43,6 +43,7 @@ __all__ = [
     "make_features",
     "prepare_splits",
     "featurise_splits",
+    "describe_folder",
     "reference_lengths",
     "frame_step_for",
     "check_splits",
@@ -824,6 +825,33 @@ def summary(data: SkeletonSet) -> dict:
         "repaired": len(data.manifest.get("repaired", {})),
         "two_bodies": int(data.has_second.sum()),
     }
+
+
+def describe_folder(data: SkeletonSet) -> str:
+    """What ``skelrnn data inspect`` prints: the counts of ``summary``, the lengths, the classes
+    with their sample counts, and every skipped or unreadable file with its reason."""
+    from skelrnn.ntu import NTU_ACTIONS
+
+    s = summary(data)
+    lengths = data.lengths
+    lines = [
+        f"source: {data.manifest.get('source', '?')}",
+        f"samples: {s['samples']} ({s['two_bodies']} with a second person), frames: {s['frames']}, {data.fps:g} fps",
+        f"classes: {s['classes']}, subjects: {s['subjects']}, cameras: {s['cameras']}",
+        f"lengths (frames): min {lengths.min()}, median {int(np.median(lengths))}, max {lengths.max()}",
+        f"filled Kinect failures in {s['repaired']} samples",
+        "samples per class:",
+    ]
+    for action, count in sorted(s["per_class"].items()):
+        name = NTU_ACTIONS.get(int(action), "?")
+        lines.append(f"  A{action:03d} {name}: {count}")
+    skipped = data.manifest.get("skipped", {})
+    lines.append(f"skipped files: {len(skipped)}")
+    lines += [f"  {name}: {why}" for name, why in sorted(skipped.items())]
+    bad = data.manifest.get("bad_files", {})
+    lines.append(f"unreadable or misnamed files: {len(bad)}")
+    lines += [f"  {message}" for _name, message in sorted(bad.items())]
+    return "\n".join(lines)
 
 
 def __getattr__(name: str):

@@ -317,5 +317,9 @@ def scoring_model(model: keras.Model) -> keras.Model:
 
 
 def load_model(path) -> keras.Model:
-    """Load a model saved with ``model.save(path)`` (``.keras``), custom parts included."""
+    """Load a model saved with ``model.save(path)`` (``.keras``), custom parts included: the layers
+    and losses it may name are registered first (a fresh process, such as a worker resuming a run,
+    has not imported them)."""
+    from skelrnn import layers, losses  # noqa: F401 (registers their Keras classes)
+
     return keras.saving.load_model(path)

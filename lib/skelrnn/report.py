@@ -7,17 +7,24 @@ thesis values (``tables``), never typed in. Figures are in ``plots``.
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 
 __all__ = [
     "table_frame",
     "display_table",
+    "linked_table",
     "dead_score_cells",
     "baseline_spread",
     "compare_claims",
     "claims_summary",
     "seconds_per_step",
     "full_profile_estimate",
+    "table_slug",
+    "write_table_file",
+    "write_cost_estimate",
+    "read_cost_estimates",
 ]
 
 
@@ -25,9 +32,11 @@ def table_frame(runs):
     """A pandas table of ``sweep.run_cells`` results: one row per cell with the thesis's value as
     printed and as a number, the mean, min and max test accuracy over seeds (%), the number of
     seeds, the fewest classes a seed's network predicts on the test set, the most class scores a
-    seed's network has dead (0 on every test sequence, see ``train.evaluate``), the mean epochs
-    and the seconds of training."""
+    seed's network has dead (0 on every test sequence, see ``train.evaluate``), the mean epochs,
+    the seconds of training and the names of the records (``sweep.record_key``)."""
     import pandas as pd
+
+    from skelrnn.sweep import record_key
 
     rows, cells = {}, {}
     for cell, _seed, record in runs:
@@ -52,6 +61,7 @@ def table_frame(runs):
                 "dead scores": max(r.test_dead_scores for r in records),
                 "epochs": float(np.mean([r.epochs for r in records])),
                 "seconds": float(np.sum([r.wall_seconds for r in records])),
+                "records": [record_key(r) for r in records],
             }
         )
     return pd.DataFrame(table)
@@ -79,6 +89,23 @@ def display_table(frame, extra: tuple[str, ...] = ()):
         table[name] = [("–" if np.isnan(v) else f"{v:.0f}") for v in values.loc[table.index]]
     table.columns.name, table.index.name = "thesis / measured (%)", None
     return table
+
+
+def linked_table(frame, records_url: str, extra: tuple[str, ...] = ()):
+    """``display_table`` for a page: each entry followed by one link per seed to the record it was
+    read from (``records_url`` + ``<record>.json``, the records the site serves; see
+    ``TrainingChapter.records_url``). A pandas ``Styler``, which notebooks show as HTML."""
+    from html import escape
+
+    table = display_table(frame, extra)
+    keys = {(r, c): k for r, c, k in zip(frame["row"], frame["column"], frame["records"], strict=True)}
+    linked = table.copy()
+    for (row, column), records in keys.items():
+        links = " ".join(f'<a href="{escape(records_url)}{k}.json" title="record {k}">{n}</a>'
+                         for n, k in enumerate(records, start=1))  # fmt: skip
+        linked.loc[row, column] = f"{escape(table.loc[row, column])} <sup>{links}</sup>"
+    # The table's HTML id comes from its content, so that an executed notebook is the same every run.
+    return linked.style.set_uuid(hashlib.sha1(linked.to_json().encode()).hexdigest()[:10])
 
 
 def dead_score_cells(*frames) -> str:
@@ -170,3 +197,64 @@ def full_profile_estimate(step_seconds: float, steps_per_epoch: int, epochs: int
         "runs": int(runs),
         "hours in all": per_run * runs / 3600,
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# Files for the results page (``results_page``): which records make each table, what each costs
+# ---------------------------------------------------------------------------------------------
+
+
+def table_slug(table: str) -> str:
+    """A file name for a thesis table: "table 4" -> "table-4"."""
+    return "-".join(table.lower().split())
+
+
+def write_table_file(folder, runs, measured: dict | None = None) -> list:
+    """Write, for each table among ``runs`` (``sweep.run_cells`` results), ``folder/tables/<table>.json``:
+    its cells (row, column, the thesis's value as printed) and the records behind each (paths
+    relative to ``folder``, the profile's results folder). A table written before keeps its other
+    cells (chapters run parts of a table, and every chapter its baseline). ``measured``: per cell
+    ``(row, column)``, values computed in the chapter rather than read from the records (table 10).
+    Returns the paths written."""
+    from pathlib import Path
+
+    from skelrnn.io import read_json, write_json_atomic
+    from skelrnn.sweep import record_key
+
+    folder = Path(folder)
+    tables: dict[str, dict] = {}
+    for cell, _seed, record in runs:
+        cells = tables.setdefault(cell.table, {})
+        entry = cells.setdefault((cell.row, cell.column), {"row": cell.row, "column": cell.column,
+                                                           "thesis": cell.thesis, "records": []})  # fmt: skip
+        path = f"training/{record_key(record)}.json"
+        if path not in entry["records"]:
+            entry["records"].append(path)
+        if measured and (cell.row, cell.column) in measured:
+            entry["measured"] = [float(v) for v in measured[(cell.row, cell.column)]]
+    written = []
+    for table, cells in tables.items():
+        path = folder / "tables" / f"{table_slug(table)}.json"
+        old = read_json(path)["cells"] if path.is_file() else []
+        merged = {(c["row"], c["column"]): c for c in old}
+        merged.update(cells)
+        written.append(write_json_atomic(path, {"table": table, "cells": list(merged.values())}))
+    return written
+
+
+def write_cost_estimate(folder, chapter: str, estimate: dict) -> None:
+    """Keep a chapter's full-profile estimate (``full_profile_estimate``) as ``folder/costs/<chapter>.json``."""
+    from pathlib import Path
+
+    from skelrnn.io import write_json_atomic
+
+    write_json_atomic(Path(folder) / "costs" / f"{chapter}.json", estimate)
+
+
+def read_cost_estimates(folder) -> dict[str, dict]:
+    """The estimates ``write_cost_estimate`` kept under ``folder/costs``, by chapter."""
+    from pathlib import Path
+
+    from skelrnn.io import read_json
+
+    return {p.stem: read_json(p) for p in sorted((Path(folder) / "costs").glob("*.json"))}

@@ -287,4 +287,10 @@ def run_cells(
             f"({record.wall_seconds:.0f} s)"
         )
     records = {path: trained.get(path) or read_run_record(path) for _cell, _seed, path in plan}
+    log(f"runs: {len(todo)} trained, {len(records) - len(todo)} reused")  # the book command counts these
     return [(cell, seed, records[path]) for cell, seed, path in plan]
+
+
+def record_key(record) -> str:
+    """The name (``run_key``) of the run a ``results.RunRecord`` holds: its record is ``<key>.json``."""
+    return run_key(record.model, record.train, record.seed, record.dataset["sha256"])

@@ -1,0 +1,121 @@
+"""The results page: every thesis number of every chapter beside the value measured now, from records only.
+
+Defined for the book command (``skelrnn.run``). The training chapters write, beside their run
+records, one *table file* per thesis table (``<results>/<profile>/tables/<table>.json``,
+``report.write_table_file``): each cell's place, the thesis's value as printed, and the names of
+the records behind it (or, for a table computed in the chapter from trained models, such as the
+in-the-wild table 10, its measured values and the records of those models). ``write_page`` turns
+them into a MyST page and copies every record it cites into the site (``_static/records``), so
+that each entry links to the JSON it was read from.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from skelrnn.io import read_json, write_text_atomic
+
+__all__ = ["mark", "collect", "write_page"]
+
+# The chapter of each table (the table files say which table; the page says where it is explained).
+_CHAPTER_OF = {
+    "table 4": "03_baselines", "table 5": "03_baselines", "baseline": "03_baselines",
+    "table 6": "04_regularization", "table 7": "04_regularization", "table 8": "05_skeleton_transformer",
+    "motion": "06_skeleton_motion", "table 11": "07_inattention", "table 12": "07_inattention",
+    "table 9": "08_pose_alignment", "table 10": "09_in_the_wild",
+}  # fmt: skip
+
+
+def mark(thesis: float, low: float, high: float) -> str:
+    """Where the thesis's value lies against the seeds' range of the measured one: "within" the
+    range, or the measured value is "above" or "below" it; "–" without a thesis value."""
+    if thesis is None or np.isnan(thesis):
+        return "–"
+    if low <= thesis <= high:
+        return "within"
+    return "above" if low > thesis else "below"
+
+
+def collect(results_dir: Path, profile: str) -> list[dict]:
+    """Every cell of every table file of ``profile``: ``table``, ``row``, ``column``, ``thesis`` (as
+    printed, or None), ``measured`` (mean %), ``min``, ``max``, ``seeds`` and ``records`` (paths),
+    in table order. A record a table file names that is gone is left out of its cell."""
+    folder = Path(results_dir) / profile
+    rows = []
+    for path in sorted((folder / "tables").glob("*.json")):
+        table = read_json(path)
+        for cell in table["cells"]:
+            records = [folder / r for r in cell["records"] if (folder / r).is_file()]
+            if "measured" in cell:  # a table computed in its chapter: its values are in the file
+                values = np.asarray(cell["measured"], dtype=float)
+            else:
+                values = np.array([100 * read_json(r)["test_accuracy"] for r in records])
+            if values.size == 0:
+                continue
+            rows.append({"table": table["table"], "row": cell["row"], "column": cell["column"],
+                         "thesis": cell["thesis"], "measured": float(values.mean()), "min": float(values.min()),
+                         "max": float(values.max()), "seeds": int(values.size), "records": records})  # fmt: skip
+    return rows
+
+
+def _record_link(path: Path, folder: Path, profile: str) -> str:
+    return f"[{path.stem[:8]}](../_static/records/{profile}/{path.relative_to(folder).as_posix()})"
+
+
+def write_page(stage: Path, results_dir: Path, profile: str) -> Path:
+    """Write ``stage/book/results.md`` for ``profile`` and copy the records it cites to
+    ``stage/_static/records/<profile>/``; returns the page's path."""
+    folder = Path(results_dir) / profile
+    static = Path(stage) / "_static" / "records" / profile
+    rows = collect(results_dir, profile)
+    lines = [
+        "# Results: the thesis against this build",
+        "",
+        f"Every number the thesis reports that a chapter measures, beside the value this build measured "
+        f"(profile **{profile}**), gathered from the result records alone. *Measured* is the mean over "
+        "seeds, with the seeds' range; *mark* says whether the thesis's value lies **within** that range, "
+        "or whether the measured value is **above** or **below** it. Each record is the JSON file its run "
+        "wrote (settings, data hash, history, test accuracy, environment and commit), served by this site.",
+        "",
+    ]
+    if not rows:
+        lines.append(f"No table file under `{folder / 'tables'}` yet: run the training chapters first.")
+    by_table: dict[str, list[dict]] = {}
+    for row in rows:
+        by_table.setdefault(row["table"], []).append(row)
+    order = list(_CHAPTER_OF)  # the book's order: chapter 3's tables first
+    for table, cells in sorted(by_table.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order)):
+        chapter = _CHAPTER_OF.get(table)
+        source = f" ({{doc}}`chapter <../notebooks/{chapter}>`)" if chapter else ""
+        lines += [f"## {table[0].upper()}{table[1:]}{source}", "",
+                  "| row | column | thesis (%) | measured (%) | seeds | mark | records |",
+                  "|---|---|---:|---:|---:|---|---|"]  # fmt: skip
+        for c in cells:
+            thesis = c["thesis"] if c["thesis"] is not None else "–"
+            spread = f" [{c['min']:.1f}, {c['max']:.1f}]" if c["seeds"] > 1 else ""
+            value = float("nan") if c["thesis"] is None else float(c["thesis"])
+            links = ", ".join(_record_link(r, folder, profile) for r in c["records"])
+            lines.append(f"| {c['row']} | {c['column']} | {thesis} | {c['measured']:.1f}{spread} | {c['seeds']} | "
+                         f"{mark(value, c['min'], c['max'])} | {links} |")  # fmt: skip
+            for r in c["records"]:
+                target = static / r.relative_to(folder)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(r, target)
+        lines.append("")
+    from skelrnn.report import read_cost_estimates
+
+    costs = read_cost_estimates(folder)
+    if costs:
+        lines += ["## The full profile's cost", "",
+                  f"What each training chapter's {profile} runs put the full profile at on the machine that ran "
+                  "them, by arithmetic (an upper bound: every run counted at its maximum number of epochs; see "
+                  "{doc}`reproducing`).", "",
+                  "| chapter | runs | hours per run | hours in all |", "|---|---:|---:|---:|"]  # fmt: skip
+        for chapter, cost in costs.items():
+            lines.append(f"| {chapter} | {cost['runs']} | {cost['hours per run']:.2f} | {cost['hours in all']:.1f} |")
+        lines.append("")
+    page = Path(stage) / "book" / "results.md"
+    return write_text_atomic(page, "\n".join(lines) + "\n")

@@ -151,3 +151,37 @@ def test_the_citation_file_cites_the_book_and_the_thesis(repo_root):
     thesis = cff["preferred-citation"]
     assert thesis["title"] == "Learning action recognition from 3D poses" and thesis["year"] == 2017
     assert thesis["authors"][0]["family-names"] == "Le Roux"
+
+
+def test_a_teachers_build_keeps_the_exercises_and_drops_the_solutions(tmp_path, repo_root):
+    exercise = (
+        "x = 3\n```\n\n## Exercises\n\n```{exercise}\n:label: ex-tiny\n\nPredict $x^2$.\n```\n\n"
+        "```{solution-start} ex-tiny\n:class: dropdown\n```\n\n```{code-cell}\nanswer = x**2\nassert answer == 9\n"
+        "print(f'the answer is {answer}')\n```\n\n```{solution-end}\n```\n\nAfter the solution.\n\n"
+        "```{code-cell}\ny = 1"
+    )
+    src = make_book(tmp_path / "src", repo_root, exercise)
+    with_solutions = run.build_book(src, "smoke", tmp_path / "out").site / "notebooks" / "01_tiny.html"
+    page = with_solutions.read_text()
+    assert "Predict" in page and "the answer is 9" in page and 'class="solution dropdown' in page
+    teacher = run.build_book(src, "smoke", tmp_path / "out", solutions=False).site / "notebooks" / "01_tiny.html"
+    page = teacher.read_text()
+    assert "Predict" in page and "After the solution." in page
+    assert "the answer is 9" not in page and 'class="solution' not in page
+
+
+def test_the_full_profile_without_a_gpu_warns_with_the_quick_profiles_estimate(tmp_path, monkeypatch, capsys):
+    from skelrnn import __main__ as cli
+    from skelrnn import backend, report
+
+    monkeypatch.setattr(backend, "describe", lambda: {"device": "CPU"})
+    cli._warn_without_gpu(tmp_path)
+    assert "no estimate yet" in capsys.readouterr().err
+    report.write_cost_estimate(tmp_path / "quick", "baselines", report.full_profile_estimate(1e-5, 10**7, 100, 30))
+    report.write_cost_estimate(tmp_path / "quick", "motion", report.full_profile_estimate(1e-5, 10**7, 100, 9))
+    cli._warn_without_gpu(tmp_path)
+    err = capsys.readouterr().err
+    assert "meant for a GPU and none is visible" in err and "about 108 h" in err and "baselines 83.3 h" in err
+    monkeypatch.setattr(backend, "describe", lambda: {"device": "1 GPU (H200)"})
+    cli._warn_without_gpu(tmp_path)
+    assert capsys.readouterr().err == ""

@@ -320,6 +320,7 @@ class InTheWildChapter(TrainingChapter):
         import pandas as pd
 
         from skelrnn import report, smoothing, tables
+        from skelrnn.sweep import record_key
 
         trained = [self.trained_model(cell, seed) for cell, seed, _record in runs]
         thesis = {c.row: c.thesis for c in tables.TABLES["table 10"]}
@@ -332,8 +333,10 @@ class InTheWildChapter(TrainingChapter):
             values[name] = 100 * np.array([self.accuracy_on_poses(m, *zip(*usable, strict=True)) for m in trained])
             errors = [smoothing.mpjpe(p, v.truth) for p, v in usable if v.truth is not None]
             errors_mm[name] = 1000 * float(np.mean(np.concatenate(errors))) if errors else float("nan")
+        keys = [record_key(r) for _c, _s, r in runs]  # the models every row was measured with
         rows = [{"row": name, "column": "accuracy", "thesis": thesis.get(name), "measured (%)": v.mean(),
-                 "min": v.min(), "max": v.max(), "seeds": len(v), "dead scores": 0, "MPJPE (mm)": errors_mm[name]}
+                 "min": v.min(), "max": v.max(), "seeds": len(v), "dead scores": 0, "MPJPE (mm)": errors_mm[name],
+                 "records": keys}
                 for name, v in values.items()]  # fmt: skip
         cells = [c for c in tables.TABLES["table 10"] if c.row in values]
         measured = {(c.row, c.column): values[c.row] for c in cells}

@@ -50,10 +50,13 @@ def test_shared_runs_train_once_records_are_reused_and_workers_change_nothing(tm
         )  # fmt: skip
 
     one = run("r1", sweep.InProcess())
-    assert len(logs) == 2, "the run shared by two cells is trained once"
+    trained_lines = [line for line in logs if line.startswith("[")]  # one line per run that ends
+    assert len(trained_lines) == 2, "the run shared by two cells is trained once"
+    assert logs[-1] == "runs: 2 trained, 0 reused", "the count the book command sums"
     assert one[0][2] == one[2][2] and len(list((tmp_path / "r1").glob("*.json"))) == 2
     again = run("r1", sweep.InProcess())
-    assert len(logs) == 2 and [r for _c, _s, r in again] == [r for _c, _s, r in one], "records are reused"
+    assert logs[-1] == "runs: 0 trained, 2 reused" and len(logs) == 4
+    assert [r for _c, _s, r in again] == [r for _c, _s, r in one], "records are reused"
     aligned = dataset.prepare_splits(data, max_train=24, max_eval=16, frame_step=5, preprocessing="pose_alignment")
     pool = sweep.LocalProcesses(2)
     try:

@@ -1,11 +1,14 @@
 """Seeds of one network, with and without the traced-model pool (``train.ModelPool``).
 
-    .venv/bin/python benchmarks/model_pool.py [--seeds 3] [--updates 50] [--out ...]
+    .venv/bin/python benchmarks/model_pool.py [--seeds 3] [--updates 50] [--rounds 2] [--out ...]
 
 The improved baseline trained with ``--seeds`` seeds one after the other in this process, each
-run on a freshly built model (tracing its steps for every padded length), then again through
-one ``ModelPool`` (the second and later seeds reuse the first one's traced model). Embedded data
-at 10 fps, batches of 32. The records must be equal; the record gives both times.
+run on a freshly built model (tracing its steps for every padded length), and through one
+``ModelPool`` (the second and later seeds reuse the first one's traced model). Embedded data at
+10 fps, batches of 32. A warm-up run (another seed, a few updates, its own model) pays the
+process's one-time costs first; then ``--rounds`` rounds time both arms, the order alternating
+(fresh first in even rounds, pooled first in odd ones), each round with a new pool. The test
+accuracies must be equal in every round; the record gives every round's times and the mean.
 """
 
 from __future__ import annotations
@@ -26,36 +29,47 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--updates", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "model_pool.json")
     args = parser.parse_args()
     data = dataset.load_or_generate(None, {}, log=lambda line: None)
     splits = dataset.prepare_splits(data, max_train=384, max_eval=256, fps=10, log=lambda line: None)
     model = models.ModelConfig(**get("baselines", "quick").baseline_model, n_features=75, n_classes=len(data.actions))
     cfg = train.TrainConfig(batch_size=32, max_updates=args.updates, eval_every=25, pad_multiple=16)
-    seconds, records = {}, {}
+    arms = ("fresh model each run", "one ModelPool")
+    seconds, records = {arm: [] for arm in arms}, {arm: [] for arm in arms}
     with tempfile.TemporaryDirectory() as tmp:
-        for arm, pool in (("fresh model each run", None), ("one ModelPool", train.ModelPool())):
-            start = time.perf_counter()
-            records[arm] = [
-                train.train_run(model, cfg, splits, f"{tmp}/{arm}/{s}", f"{tmp}/{arm}/{s}.json", seed=s,
-                                log=lambda line: None, pool=pool).test_accuracy
-                for s in range(args.seeds)
-            ]  # fmt: skip
-            seconds[arm] = time.perf_counter() - start
+        warm = train.TrainConfig(batch_size=32, max_updates=5, eval_every=5, pad_multiple=16)
+        train.train_run(model, warm, splits, f"{tmp}/warm-up", f"{tmp}/warm-up.json", seed=99, log=lambda line: None)
+        for round_ in range(args.rounds):
+            for arm in arms if round_ % 2 == 0 else arms[::-1]:
+                pool = train.ModelPool() if arm == "one ModelPool" else None
+                start = time.perf_counter()
+                records[arm].append([
+                    train.train_run(model, cfg, splits, f"{tmp}/{round_}/{arm}/{s}", f"{tmp}/{round_}/{arm}/{s}.json",
+                                    seed=s, log=lambda line: None, pool=pool).test_accuracy
+                    for s in range(args.seeds)
+                ])  # fmt: skip
+                seconds[arm].append(time.perf_counter() - start)
+    mean = {arm: sum(t) / len(t) for arm, t in seconds.items()}
+    same = all(r == records[arms[0]][0] for arm in arms for r in records[arm])
     record = {
         "benchmark": "the improved baseline with several seeds in one process, with and without train.ModelPool",
         "seeds": args.seeds,
         "updates_per_run": args.updates,
-        "seconds": seconds,
-        "speed_up": seconds["fresh model each run"] / seconds["one ModelPool"],
-        "same_test_accuracies": records["fresh model each run"] == records["one ModelPool"],
-        "test_accuracy": records["one ModelPool"],
+        "rounds": args.rounds,
+        "order": "a warm-up run first; fresh model first in even rounds, the pool first in odd ones",
+        "seconds per round": seconds,
+        "seconds": mean,
+        "speed_up": mean["fresh model each run"] / mean["one ModelPool"],
+        "same_test_accuracies": same,
+        "test_accuracy": records["one ModelPool"][0],
         "environment": describe(),
         "date": datetime.date.today().isoformat(),
     }
     write_json_atomic(args.out, record)
-    print(f"{args.seeds} seeds x {args.updates} updates: {seconds['fresh model each run']:.1f} s fresh, "
-          f"{seconds['one ModelPool']:.1f} s pooled ({record['speed_up']:.2f}x); same records: "
+    print(f"{args.seeds} seeds x {args.updates} updates, mean of {args.rounds} rounds: {mean[arms[0]]:.1f} s fresh, "
+          f"{mean[arms[1]]:.1f} s pooled ({record['speed_up']:.2f}x); same records: "
           f"{record['same_test_accuracies']}")  # fmt: skip
 
 

@@ -1,7 +1,8 @@
 """The data commands (``skelrnn data inspect|synth``) and provenance: records carry the commit."""
 
+import os
+import re
 import subprocess
-from pathlib import Path
 
 import pytest
 
@@ -29,18 +30,48 @@ def test_data_commands_refuse_bad_requests(tmp_path):
         main(["data", "synth", str(tmp_path), "--actions", "a-b"])
 
 
-def test_records_name_the_commit_of_the_library():
-    package = Path(backend.__file__).parent
+def _git(cwd, *args):
+    """git in the test's own repository, blind to the user's and the machine's git configuration."""
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, env=env, check=True)
+    return done.stdout.strip()
+
+
+def test_records_name_the_commit_of_the_library(tmp_path, monkeypatch):
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))  # no repository above tmp_path is seen
+    repo, package = tmp_path / "repo", tmp_path / "repo" / "lib" / "pkg"
+    package.mkdir(parents=True)
+    (package / "code.py").write_text("x = 1\n")
+    (repo / "notes.md").write_text("outside the package\n")
+    _git(repo, "init", "-q")
+    _git(repo, "config", "user.name", "Test")
+    _git(repo, "config", "user.email", "test@example.invalid")
+    _git(repo, "config", "commit.gpgsign", "false")
+    _git(repo, "add", ".")
+    printed = _git(repo, "commit", "-m", "first")  # "[main (root-commit) 1a2b3c4] first"
+    short = re.search(r"\b([0-9a-f]{7,40})\]", printed).group(1)
+    head = _git(repo, "rev-parse", "HEAD")
+    assert head.startswith(short) and len(head) == 40
+
+    assert backend.library_commit(package) == head
+    (repo / "notes.md").write_text("changed, but not the library\n")
+    assert backend.library_commit(package) == head, "changes outside the package do not count"
+    (package / "code.py").write_text("x = 2\n")
+    assert backend.library_commit(package) == f"{head} + uncommitted changes"
+    _git(repo, "commit", "-qam", "second")
+    second = _git(repo, "rev-parse", "HEAD")
+    assert second != head and backend.library_commit(package) == second, "a new commit: clean again"
+    (package / "new.py").write_text("y = 1\n")  # untracked: the tree differs from the commit too
+    assert backend.library_commit(package) == f"{second} + uncommitted changes"
+
+    outside = tmp_path / "plain"
+    outside.mkdir()
+    assert backend.library_commit(outside) == "unknown (not a git checkout)"
+    monkeypatch.setenv("PATH", str(outside))  # no git program at all
+    assert backend.library_commit(package) == "unknown (FileNotFoundError: git not usable)"
+
+
+def test_describe_names_the_commit_of_the_installed_library():
     commit = backend.library_commit()
-
-    def git(*args):
-        return subprocess.run(["git", *args], capture_output=True, text=True, cwd=package)
-
-    head = git("rev-parse", "HEAD")
-    if head.returncode == 0:  # a checkout (CI clones one): the commit, and whether lib/ differs from it
-        assert commit.split(" ")[0] == head.stdout.strip()
-        changed = bool(git("status", "--porcelain", "--", ".").stdout.strip())
-        assert commit.endswith(" + uncommitted changes") == changed
-    else:
-        assert commit.startswith("unknown")
+    assert re.fullmatch(r"[0-9a-f]{40}( \+ uncommitted changes)?|unknown \(.+\)", commit), commit
     assert backend.describe()["commit"] == commit

@@ -123,9 +123,15 @@ def test_the_flip_keeps_the_image_and_turns_the_body():
     offsets = pose - hypotheses.centre(pose)
     flipped = hypotheses.flip_front_back(offsets)
     assert np.allclose(hypotheses.flip_front_back(flipped), offsets), "flipping twice is the identity"
-    mirror = [DETECTOR_JOINTS.index(n.replace("left", "L").replace("right", "left").replace("L", "right"))
-              for n in DETECTOR_JOINTS]  # fmt: skip
-    assert np.allclose(flipped[mirror][:, :2], offsets[:, :2]), "every point of the image stays, names swapped"
+    # The pairs written out by name: the head keeps its name, each left joint takes its right twin's place.
+    parts = ("shoulder", "elbow", "wrist", "hip", "knee", "ankle")
+    sides = (("left", "right"), ("right", "left"))
+    pairs = [("head", "head")] + [(f"{a} {p}", f"{b} {p}") for p in parts for a, b in sides]
+    assert sorted(a for a, _ in pairs) == sorted(DETECTOR_JOINTS), "every detector joint is paired once"
+    for name, twin in pairs:
+        i, j = DETECTOR_JOINTS.index(name), DETECTOR_JOINTS.index(twin)
+        assert np.allclose(flipped[i, :2], offsets[j, :2]), f"{name} is seen where {twin} was"
+        assert np.isclose(flipped[i, 2], -offsets[j, 2]), f"{name} has {twin}'s depth, mirrored"
     lengths = [np.sort(preprocess.bone_lengths(p[None])) for p in (flipped, offsets)]
     assert np.allclose(*lengths), "the same body (left and right limbs trade names)"
     frame = preprocess.body_frame(offsets)

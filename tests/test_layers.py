@@ -121,9 +121,11 @@ def test_transformer_keeps_padding_and_masks():
     x = skeletons(np.random.default_rng(0), [3, 5], 5)
     out = to_np(layer(x))
     assert np.all(out[0, 3:] == 0) and np.all(out[0, :3] != 0)
-    mask = to_np(keras.layers.Masking(0.0)(x)._keras_mask) if keras.backend.backend() == "tensorflow" else None
-    if mask is not None:
-        np.testing.assert_array_equal(to_np(layer.compute_mask(x, mask)), mask)
+    masking = keras.layers.Masking(0.0)
+    mask = masking.compute_mask(keras.ops.convert_to_tensor(x))  # a tensor of the backend in use
+    np.testing.assert_array_equal(to_np(mask), [[True] * 3 + [False] * 2, [True] * 5])
+    np.testing.assert_array_equal(to_np(layer.compute_mask(x, mask)), to_np(mask))
+    np.testing.assert_array_equal(to_np(masking.compute_mask(layer(x))), to_np(mask)), "padding stays padding"
 
 
 def test_motion_of_a_constant_sequence_is_zero_and_one_step_shorter():

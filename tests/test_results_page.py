@@ -35,6 +35,8 @@ def test_the_page_shows_every_cell_from_its_records_and_serves_them(tmp_path):
     ]})  # fmt: skip
     write_json_atomic(folder / "tables" / "table-10.json", {"table": "table 10", "cells": [
         {"row": "2D tracking", "column": "accuracy", "thesis": "10", "measured": [57.0, 59.0],
+         "records": ["training/aaaa000000000001.json"]},
+        {"row": "Kinect poses", "column": "accuracy", "thesis": "74.43", "measured": [74.0, 75.0],
          "records": ["training/aaaa000000000001.json"]}]})  # fmt: skip
     report.write_cost_estimate(folder, "baselines", report.full_profile_estimate(1e-5, 10**6, 100, 3))
     rows = {(r["table"], r["row"]): r for r in results_page.collect(results, "quick")}
@@ -46,7 +48,12 @@ def test_the_page_shows_every_cell_from_its_records_and_serves_them(tmp_path):
     page = results_page.write_page(stage, results, "quick").read_text()
     assert "| GRU | 100 units | 79.2 | 75.0 [70.0, 80.0] | 2 | within |" in page
     assert "| RNN | 100 units | 43.58 | 40.0 | 1 | below |" in page, "the thesis's value exactly as printed"
-    assert "| 2D tracking | accuracy | 10 | 58.0 [57.0, 59.0] | 2 | above |" in page
+    # simulated videos against real ones, and a table-9 value in table 10's place: no verdict
+    assert "| 2D tracking | accuracy | 10 | 58.0 [57.0, 59.0] | 2 | not comparable |" in page
+    assert "| Kinect poses | accuracy | 74.43 | 74.5 [74.0, 75.0] | 2 | not comparable |" in page
+    assert "within |" not in page.split("## Table 10")[1].split("##")[0]
+    assert "Not comparable: Kinect poses: the thesis's value is table 9's" in page
+    assert "table 10 is computed in its chapter" in page, "the page says where table 10's values come from"
     assert "(../_static/records/quick/training/aaaa000000000001.json)" in page
     assert page.index("## Table 4") < page.index("## Table 10"), "tables in the thesis's order"
     served = stage / "_static" / "records" / "quick" / "training" / "aaaa000000000002.json"

@@ -159,3 +159,47 @@ def test_transitions_fall_with_the_distance_between_state_poses():
     log_p = smoothing.transition_log_probs(poses, sigma=0.1)
     assert np.allclose(np.exp(log_p).sum(axis=1), 1)
     assert log_p[0, 0] > log_p[0, 1] > log_p[0, 2]
+
+
+def test_sigma_is_chosen_as_the_lowest_error_of_its_candidates(anchors):
+    config = hypotheses.DetectorConfig(flip_rate=0.3, second_person=0, near_misses=1, miss_rate=0, scale_drift=0)
+    videos = [hypotheses.simulate(_walk(40, s), anchors, config, seed=s) for s in range(4)]
+    sigmas = (0.01, 0.03, 0.3)
+    choice = smoothing.select_sigma(videos, sigmas)
+    expected = {s: 1000 * np.mean(np.concatenate([smoothing.mpjpe(smoothing.viterbi_smooth(v, sigma=s)[1], v.truth)
+                                                  for v in videos])) for s in sigmas}  # fmt: skip
+    assert choice["mpjpe_mm"] == pytest.approx(expected) and choice["videos"] == 4
+    assert choice["sigma"] == min(expected, key=expected.get)
+    assert len(set(np.round(list(expected.values()), 3))) > 1, "the candidates differ, so the choice can be wrong"
+    assert np.allclose(smoothing.estimate_poses(videos[0], "Viterbi smoothing", 0.3),
+                       smoothing.viterbi_smooth(videos[0], sigma=0.3)[1])  # fmt: skip
+    with pytest.raises(ValueError, match="true poses"):
+        smoothing.select_sigma([], sigmas)
+
+
+def test_the_flip_lands_as_far_from_the_truth_as_its_depth_says(anchors):
+    walk = _walk(30, 0)
+    base = dict(joint_noise=0, pixel_noise=0, second_person=0, near_misses=0, miss_rate=0, scale_drift=0)
+    flip_mm = {}
+    for depth in (1.0, 0.5, 0.0):
+        hyp = hypotheses.simulate(walk, anchors, hypotheses.DetectorConfig(flip_depth=depth, **base), seed=1)
+        # the proposal that is not the truth in each frame: the flip
+        gap = [np.linalg.norm(hyp.pose_3d[t, :2] - hyp.truth[t], axis=-1).mean(-1).max() for t in range(30)]
+        flip_mm[depth] = 1000 * float(np.mean(gap))
+    full = 1000 * smoothing.mpjpe(hypotheses.flip_front_back(hyp.truth), hyp.truth).mean()
+    assert flip_mm[1.0] == pytest.approx(full, rel=1e-9) and flip_mm[0.0] == pytest.approx(0, abs=1e-9)
+    assert flip_mm[0.5] == pytest.approx(full / 2, rel=1e-9), "the blend is linear in the depth"
+    for bad in ({"flip_depth": 1.5}, {"flip_gain": 1.0}):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            hypotheses.DetectorConfig(**bad)
+
+
+def test_the_flip_gain_bounds_how_far_a_flip_outscores_the_truth(anchors):
+    config = hypotheses.DetectorConfig(flip_rate=0.5, flip_gain=3.0, second_person=0, near_misses=0, miss_rate=0)
+    hyp = hypotheses.simulate(_walk(200, 0), anchors, config, seed=2)
+    distance = np.linalg.norm(hyp.pose_3d[:, :2] - hyp.truth[:, None], axis=-1).mean(-1)  # (T, 2)
+    truth_slot = np.argmin(distance, axis=1)
+    ratio = np.array([hyp.score[t, 1 - k] / hyp.score[t, k] for t, k in enumerate(truth_slot)])
+    flipped = ratio > 1
+    assert ratio.max() <= 3.0 and ratio[flipped].min() >= 1.05
+    assert ratio.max() > 2.5, "a gain of 3 is used, not the default 1.3"

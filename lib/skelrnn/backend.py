@@ -125,14 +125,25 @@ def layer_gradients(layer, x: np.ndarray, upstream: np.ndarray) -> tuple[np.ndar
     return grads[0], grads[1:]
 
 
-@functools.lru_cache(maxsize=1)
-def library_commit() -> str:
+def library_commit(package: str | Path | None = None) -> str:
     """The git commit of the library's code (``lib/skelrnn``), with " + uncommitted changes" when its
-    files differ from that commit; "unknown (...)" outside a git checkout or without git."""
+    files differ from that commit; "unknown (...)" outside a git checkout or without git.
+
+    ``package`` is the folder whose commit is wanted; only changes inside it count. The default,
+    the installed ``skelrnn`` package, is looked up once per process; a given folder every call."""
+    if package is None:
+        return _installed_commit()
+    return _commit_of(Path(package))
+
+
+@functools.lru_cache(maxsize=1)
+def _installed_commit() -> str:
     import skelrnn
 
-    package = Path(skelrnn.__file__).resolve().parent
+    return _commit_of(Path(skelrnn.__file__).resolve().parent)
 
+
+def _commit_of(package: Path) -> str:
     def git(*args) -> subprocess.CompletedProcess:
         return subprocess.run(["git", "-C", str(package), *args], capture_output=True, text=True, timeout=20)
 

@@ -266,17 +266,22 @@ class InTheWildChapter(TrainingChapter):
     ``smoothing``) by the accuracy the model gets from them and their error to the truth."""
 
     def accuracy_on_poses(self, model, poses, videos) -> float:
-        """Test accuracy of ``model`` (trained on aligned 13-joint poses, chapter 08) on estimated poses:
-        ``poses[n]`` ``(T_n, 13, 3)`` metres is aligned as the training poses were (the training
+        """Test accuracy of ``model`` on estimated poses (``score_poses``'s ``accuracy``); NaN when no
+        video has a label the model knows."""
+        return self.score_poses(model, poses, videos)["accuracy"]
+
+    def score_poses(self, model, poses, videos) -> dict:
+        """``train.evaluate`` of ``model`` (trained on aligned 13-joint poses, chapter 08) on estimated
+        poses: ``poses[n]`` ``(T_n, 13, 3)`` metres is aligned as the training poses were (the training
         split's bone lengths) and classified; ``videos[n].label`` (0-based NTU action) is its truth.
-        Videos without a label the model knows are left out; NaN when none is left."""
+        Videos without a label the model knows are left out; accuracy NaN when none is left."""
         from skelrnn import models, preprocess, train
 
         reference = self.reference_lengths(13)
         keep = [(p, self.model_class(v.label)) for p, v in zip(poses, videos, strict=True)]
         keep = [(p, c) for p, c in keep if c is not None]
         if not keep:
-            return float("nan")
+            return {"accuracy": float("nan"), "classes_predicted": 0, "score_activity": []}
         features = [preprocess.align_sequence(p, reference).reshape(len(p), -1).astype(np.float32) for p, _ in keep]
         labels = np.array([c for _, c in keep])
         cfg = self.train_settings
@@ -284,14 +289,33 @@ class InTheWildChapter(TrainingChapter):
         scoring = self.__dict__.setdefault("_scoring", {})  # one per model: its traced step is reused
         if id(model) not in scoring:
             scoring[id(model)] = (model, models.scoring_model(model))
-        return train.evaluate(scoring[id(model)][1], features, labels, batch, cfg["pad_multiple"])["accuracy"]
+        return train.evaluate(scoring[id(model)][1], features, labels, batch, cfg["pad_multiple"])
 
-    def detector_sweep(self, model, poses, indices, anchors, detector, knobs: dict, seed: int = 0):
+    def select_sigma(self, anchors, detector, seed: int = 0) -> dict:
+        """Viterbi smoothing's sigma, chosen among the profile's ``sigmas`` on simulated videos of the
+        *training* split (``smoothing.select_sigma``; the test videos never choose it), and written
+        as a record, ``<results>/in_the_wild/sigma.json`` (with the detector and the videos' count)."""
+        from dataclasses import asdict
+
+        from skelrnn import hypotheses, smoothing
+        from skelrnn.io import write_json_atomic
+
+        train_poses = self.detector_poses("train")[: self.P.sweep_sequences]
+        fps = self.data.fps / self.frame_step
+        videos = hypotheses.simulate_videos(train_poses, anchors, detector, seed, fps)
+        choice = smoothing.select_sigma(videos, self.P.sigmas)
+        record = {"profile": self.profile, "seed": seed, "split": "train", "detector": asdict(detector), **choice}
+        record["mpjpe_mm"] = {f"{s:g}": mm for s, mm in choice["mpjpe_mm"].items()}
+        write_json_atomic(self.records.parent / "in_the_wild" / "sigma.json", record)
+        return choice
+
+    def detector_sweep(self, model, poses, indices, anchors, detector, knobs: dict, seed: int = 0, sigma=None):
         """How each method of ``smoothing.METHODS`` fares as one knob of the simulated detector turns
         at a time from ``detector`` (``hypotheses.DetectorConfig``): ``knobs`` maps a knob's name to its
         values. For each value the sequences ``poses`` (``detector_poses``; ``indices``, their samples,
         give the labels) are simulated afresh with ``seed`` and each method's poses are scored. A
-        pandas frame: ``knob``, ``value``, ``method``, ``MPJPE (mm)``, ``accuracy (%)`` (``model``'s)."""
+        pandas frame: ``knob``, ``value``, ``method``, ``MPJPE (mm)``, ``accuracy (%)`` (``model``'s).
+        ``sigma``: Viterbi smoothing's (metres; None, its default), the same for every value."""
         import pandas as pd
 
         from skelrnn import hypotheses, smoothing
@@ -303,7 +327,7 @@ class InTheWildChapter(TrainingChapter):
                 config = detector.replace(**{knob: value})
                 videos = hypotheses.simulate_videos(poses, anchors, config, seed, fps, self.ntu_labels(indices))
                 for method in smoothing.METHODS:
-                    estimates = [smoothing.estimate_poses(v, method) for v in videos]
+                    estimates = [smoothing.estimate_poses(v, method, sigma) for v in videos]
                     errors = [smoothing.mpjpe(p, v.truth) for p, v in zip(estimates, videos, strict=True)]
                     rows.append({"knob": knob, "value": value, "method": method,
                                  "MPJPE (mm)": 1000 * float(np.mean(np.concatenate(errors))),
@@ -314,8 +338,10 @@ class InTheWildChapter(TrainingChapter):
         """Table 10's analogue for ``videos`` (``hypotheses.PoseHypotheses``): a ``report.table_frame``-like
         frame with one row per pose source (chance, the true poses, then each method of
         ``estimates``, ``{method: [poses]}``), the thesis's value where it has one, the accuracy
-        over the models of ``runs`` (``run`` results of the aligned 13-joint cell; mean, min, max)
-        and the MPJPE (mm) against the videos' true poses where they have them. The values go to
+        over the models of ``runs`` (``run`` results of the aligned 13-joint cell; mean, min, max),
+        the most dead class scores of a model on those poses (``train.evaluate``: a class whose score
+        is 0 on every video) and the MPJPE (mm) against the videos' true poses where they have them.
+        The random row is chance, ``1 / n_classes``. The values go to
         the table file of "table 10" with the records of those models (``report.write_table_file``)."""
         import pandas as pd
 
@@ -327,18 +353,83 @@ class InTheWildChapter(TrainingChapter):
         sources = {"Kinect poses": [v.truth for v in videos], **estimates}
         chance = 100 / self.n_classes
         values = {"random": np.array([chance])}
-        errors_mm = {"random": float("nan")}
+        errors_mm, dead = {"random": float("nan")}, {"random": 0}
         for name, poses in sources.items():
             usable = [(p, v) for p, v in zip(poses, videos, strict=True) if p is not None]
-            values[name] = 100 * np.array([self.accuracy_on_poses(m, *zip(*usable, strict=True)) for m in trained])
+            scored = [self.score_poses(m, *zip(*usable, strict=True)) for m in trained]
+            values[name] = 100 * np.array([s["accuracy"] for s in scored])
+            dead[name] = max(sum(a == 0 for a in s["score_activity"]) for s in scored)
             errors = [smoothing.mpjpe(p, v.truth) for p, v in usable if v.truth is not None]
             errors_mm[name] = 1000 * float(np.mean(np.concatenate(errors))) if errors else float("nan")
         keys = [record_key(r) for _c, _s, r in runs]  # the models every row was measured with
         rows = [{"row": name, "column": "accuracy", "thesis": thesis.get(name), "measured (%)": v.mean(),
-                 "min": v.min(), "max": v.max(), "seeds": len(v), "dead scores": 0, "MPJPE (mm)": errors_mm[name],
-                 "records": keys}
+                 "min": v.min(), "max": v.max(), "seeds": len(v), "dead scores": dead[name],
+                 "MPJPE (mm)": errors_mm[name], "records": keys}
                 for name, v in values.items()]  # fmt: skip
         cells = [c for c in tables.TABLES["table 10"] if c.row in values]
         measured = {(c.row, c.column): values[c.row] for c in cells}
         report.write_table_file(self.records.parent, [(c, s, r) for c in cells for _c, s, r in runs], measured)
         return pd.DataFrame(rows)
+
+
+def _lead(gain: float, unit: str) -> str:
+    """``gain`` (positive: better) as words: "ahead by 3 mm", "behind by 1.2 points", "level"."""
+    if round(abs(gain), 1) == 0:
+        return "level"
+    digits = 0 if unit == "mm" else 1
+    return f"{'ahead' if gain > 0 else 'behind'} by {abs(gain):.{digits}f} {unit}"
+
+
+def wild_findings(table10, sweep) -> list[str]:
+    """Chapter 09's measured findings as sentences, computed from ``table10`` (``wild_table``) and
+    ``sweep`` (``detector_sweep``, with the knobs ``flip_rate``, ``scale_drift``, ``flip_depth`` and
+    ``flip_gain`` where swept): how the methods rank, smoothing against tracking beside the thesis's
+    order, and how each knob moves them. The chapter prints these instead of typing results."""
+    from skelrnn import smoothing, tables
+
+    by = table10.set_index("row")
+    methods = list(smoothing.METHODS)
+    err = {m: float(by.loc[m, "MPJPE (mm)"]) for m in methods}
+    acc = {m: float(by.loc[m, "measured (%)"]) for m in methods}
+    thesis = {c.row: c.thesis for c in tables.TABLES["table 10"]}
+    found = [
+        "By pose error: "
+        + " < ".join(f"{m} ({err[m]:.0f} mm)" for m in sorted(methods, key=err.get))
+        + "; by accuracy: "
+        + " > ".join(f"{m} ({acc[m]:.1f} %)" for m in sorted(methods, key=lambda m: -acc[m]))
+        + ".",
+        f"Viterbi smoothing against 2D tracking: {_lead(err['2D tracking'] - err['Viterbi smoothing'], 'mm')} in "
+        f"pose error, {_lead(acc['Viterbi smoothing'] - acc['2D tracking'], 'points')} in accuracy (the thesis's "
+        f"real videos: {thesis['Viterbi smoothing']} % against {thesis['2D tracking']} %, not comparable).",
+        f"The Kinect poses score {by.loc['Kinect poses', 'measured (%)']:.1f} %, "
+        f"{by.loc['Kinect poses', 'measured (%)'] - max(acc.values()):.1f} points above the best method.",
+    ]
+
+    def at(knob, value, method, metric="MPJPE (mm)"):
+        part = sweep[(sweep["knob"] == knob) & (sweep["value"] == value) & (sweep["method"] == method)]
+        return float(part[metric].iloc[0])
+
+    knobs = list(dict.fromkeys(sweep["knob"]))
+    for knob in knobs:
+        values = sorted(set(sweep.loc[sweep["knob"] == knob, "value"]))
+        lo, hi = values[0], values[-1]
+        name = knob.replace("_", " ")
+        if knob == "flip_rate":
+            grows = ", ".join(f"{m}'s by {at(knob, hi, m) - at(knob, lo, m):.0f} mm" for m in methods)
+            gap = at(knob, lo, "2D tracking") - at(knob, lo, "Viterbi smoothing")
+            found.append(f"From flip rate {lo:g} to {hi:g} the pose error grows: {grows}. Without flips "
+                         f"(flip rate {lo:g}), smoothing against tracking: {_lead(gap, 'mm')}.")  # fmt: skip
+        elif knob == "scale_drift":
+            grows = [at(knob, hi, m) - at(knob, lo, m) for m in methods]
+            moves = max(abs(at(knob, hi, m, "accuracy (%)") - at(knob, lo, m, "accuracy (%)")) for m in methods)
+            found.append(f"From scale drift {lo:g} to {hi:g} every method's pose error grows by {min(grows):.0f}-"
+                         f"{max(grows):.0f} mm, its accuracy moves by at most {moves:.1f} points.")  # fmt: skip
+        else:  # a knob of the flip's nature: smoothing's lead over tracking at each value
+            ends = (values[-1], values[0]) if knob == "flip_depth" else (values[0], values[-1])
+            leads = [(v, at(knob, v, "2D tracking") - at(knob, v, "Viterbi smoothing"),
+                      at(knob, v, "Viterbi smoothing", "accuracy (%)") - at(knob, v, "2D tracking", "accuracy (%)"))
+                     for v in ends]  # fmt: skip
+            found.append(f"Smoothing against tracking, {name} {ends[0]:g} then {ends[1]:g}: "
+                         + "; ".join(f"{_lead(e, 'mm')} in pose error and {_lead(a, 'points')} in accuracy"
+                                     for _v, e, a in leads) + ".")  # fmt: skip
+    return found

@@ -279,6 +279,11 @@ class DetectorConfig:
     flip_rate        share of frames where the front/back flip (``flip_front_back``) scores above
                      the true pose; elsewhere it is still proposed, scoring just below
     flip_length      mean length of a run of flipped frames (ambiguous poses last)
+    flip_depth       how far the flip lands from the truth: 1, the full front/back mirror (mostly a
+                     far pose class); 0, the true pose itself; in between, the true pose moved that
+                     share of the way to its mirror (a flip that lands near the true class)
+    flip_gain        the largest factor by which the flip outscores the truth in flipped frames
+                     (factors uniform in [1.05, flip_gain]): larger, a flip more sure of itself
     scale_drift      standard deviation of the log of the 3D scale at the end of the sequence (a
                      random walk from 1): the detector's idea of the body's size drifts
     miss_rate        share of frames in which the actor is not detected at all
@@ -294,6 +299,8 @@ class DetectorConfig:
     pixel_noise: float = 3.0
     flip_rate: float = 0.2
     flip_length: float = 6.0
+    flip_depth: float = 1.0
+    flip_gain: float = 1.3
     scale_drift: float = 0.15
     miss_rate: float = 0.05
     second_person: float = 0.5
@@ -310,6 +317,10 @@ class DetectorConfig:
         for name in ("joint_noise", "pixel_noise", "scale_drift", "near_miss_noise", "person_distance"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name}: expected a number >= 0, got {getattr(self, name)}")
+        if not 0 <= self.flip_depth <= 1:
+            raise ValueError(f"flip_depth: expected a share in [0, 1], got {self.flip_depth}")
+        if not self.flip_gain >= 1.05:
+            raise ValueError(f"flip_gain: expected a factor >= 1.05, got {self.flip_gain}")
         if self.flip_length < 1 or self.focal <= 0 or int(self.near_misses) < 0:
             raise ValueError("flip_length must be >= 1 frame, focal > 0 pixels and near_misses >= 0")
 
@@ -352,7 +363,7 @@ def simulate(
     of the true proposal in frame 0. Deterministic in ``seed``.
 
     Scores: the true pose's is uniform in [0.6, 0.9] per frame; the flip's is that times a factor
-    uniform in [1.05, 1.3] in flipped frames (``flip_rate``) and in [0.6, 0.95] elsewhere; a near
+    uniform in [1.05, ``flip_gain``] in flipped frames (``flip_rate``) and in [0.6, 0.95] elsewhere; a near
     miss's, times [0.2, 0.6]; the other person's, uniform in [0.6, 0.9] of their own.
     """
     cfg = config
@@ -381,9 +392,9 @@ def simulate(
     true_score = rng.uniform(0.6, 0.9, t_max)
     true_2d = project(xyz, cfg.focal, principal)
     proposals.append((noisy(truth, cfg.joint_noise) * scale[:, None, None], true_2d, true_score, ~missed))
-    flip = flip_front_back(truth)
+    flip = truth + cfg.flip_depth * (flip_front_back(truth) - truth)  # flip_depth 1: the full mirror
     flip_2d = project(root[:, None] + flip, cfg.focal, principal)
-    flip_score = true_score * np.where(flipped, rng.uniform(1.05, 1.3, t_max), rng.uniform(0.6, 0.95, t_max))
+    flip_score = true_score * np.where(flipped, rng.uniform(1.05, cfg.flip_gain, t_max), rng.uniform(0.6, 0.95, t_max))
     proposals.append((noisy(flip, cfg.joint_noise) * scale[:, None, None], flip_2d, flip_score, ~missed))
     for _ in range(int(cfg.near_misses)):
         score = true_score * rng.uniform(0.2, 0.6, t_max)

@@ -157,12 +157,16 @@ for _chapter in ("baselines", "regularization", "skeleton_transformer", "motion"
 # notebooks/09_in_the_wild.md: the aligned 13-joint model of chapter 08 (same data and budget),
 # applied to simulated detector output (hypotheses.DetectorConfig) of the test sequences.
 _WILD = {
-    # pose classes (k-means anchors, as LCR-Net's), the sweeps of the figure, sequences per point
-    "smoke": {"pose_classes": 16, "flip_rates": (0.0, 0.3), "scale_drifts": (0.0, 0.3), "sweep_sequences": 32},
+    # pose classes (k-means anchors, as LCR-Net's), the sweeps of the figure, sequences per point;
+    # sigmas: Viterbi smoothing's candidates (metres), chosen among on simulated training videos
+    "smoke": {"pose_classes": 16, "flip_rates": (0.0, 0.3), "scale_drifts": (0.0, 0.3), "flip_depths": (1.0, 0.25),
+              "flip_gains": (1.3, 4.0), "sweep_sequences": 32, "sigmas": (0.02, 0.03, 0.05)},
     "quick": {"pose_classes": 64, "flip_rates": (0.0, 0.1, 0.2, 0.3, 0.4), "scale_drifts": (0.0, 0.15, 0.3, 0.5),
-              "sweep_sequences": 300},
+              "flip_depths": (1.0, 0.5, 0.25, 0.1), "flip_gains": (1.3, 2.0, 4.0, 10.0), "sweep_sequences": 300,
+              "sigmas": (0.02, 0.03, 0.04, 0.06, 0.08)},
     "full": {"pose_classes": 100, "flip_rates": (0.0, 0.1, 0.2, 0.3, 0.4), "scale_drifts": (0.0, 0.15, 0.3, 0.5),
-             "sweep_sequences": 2000},
+             "flip_depths": (1.0, 0.5, 0.25, 0.1), "flip_gains": (1.3, 2.0, 4.0, 10.0), "sweep_sequences": 2000,
+             "sigmas": (0.02, 0.03, 0.04, 0.06, 0.08)},
 }  # fmt: skip
 CHAPTERS["in_the_wild"] = {profile: {**_TRAINING[profile], **_WILD[profile]} for profile in PROFILES}
 

@@ -1,4 +1,4 @@
-"""The results page: every thesis number of every chapter beside the value measured now, from records only.
+"""The results page: every thesis number of every chapter beside the value measured now, from records.
 
 Defined for the book command (``skelrnn.run``). The training chapters write, beside their run
 records, one *table file* per thesis table (``<results>/<profile>/tables/<table>.json``,
@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from skelrnn.io import read_json, write_text_atomic
+from skelrnn.tables import NOT_COMPARABLE
 
 __all__ = ["mark", "collect", "write_page"]
 
@@ -75,10 +76,14 @@ def write_page(stage: Path, results_dir: Path, profile: str) -> Path:
         "# Results: the thesis against this build",
         "",
         f"Every number the thesis reports that a chapter measures, beside the value this build measured "
-        f"(profile **{profile}**), gathered from the result records alone. *Measured* is the mean over "
-        "seeds, with the seeds' range; *mark* says whether the thesis's value lies **within** that range, "
-        "or whether the measured value is **above** or **below** it. Each record is the JSON file its run "
-        "wrote (settings, data hash, history, test accuracy, environment and commit), served by this site.",
+        f"(profile **{profile}**). Tables 4-9 and the motion table are read from the result records of "
+        "their runs; table 10 is computed in its chapter from trained models, so its values come from the "
+        "chapter's table file, and its links are the records of the models that made them. *Measured* "
+        "is the mean over seeds, with the seeds' range; *mark* says whether the thesis's value lies "
+        "**within** that range, or whether the measured value is **above** or **below** it, or that the "
+        "two are **not comparable** (the notes under the table say why). Each record is the JSON file "
+        "its run wrote (settings, data hash, history, test accuracy, environment and commit), served by "
+        "this site.",
         "",
     ]
     if not rows:
@@ -90,6 +95,7 @@ def write_page(stage: Path, results_dir: Path, profile: str) -> Path:
     for table, cells in sorted(by_table.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order)):
         chapter = _CHAPTER_OF.get(table)
         source = f" ({{doc}}`chapter <../notebooks/{chapter}>`)" if chapter else ""
+        notes: dict[str, list[str]] = {}
         lines += [f"## {table[0].upper()}{table[1:]}{source}", "",
                   "| row | column | thesis (%) | measured (%) | seeds | mark | records |",
                   "|---|---|---:|---:|---:|---|---|"]  # fmt: skip
@@ -98,13 +104,19 @@ def write_page(stage: Path, results_dir: Path, profile: str) -> Path:
             spread = f" [{c['min']:.1f}, {c['max']:.1f}]" if c["seeds"] > 1 else ""
             value = float("nan") if c["thesis"] is None else float(c["thesis"])
             links = ", ".join(_record_link(r, folder, profile) for r in c["records"])
+            why = NOT_COMPARABLE.get((table, c["row"]))
+            if why:
+                notes.setdefault(why, []).append(c["row"])
+            verdict = "not comparable" if why else mark(value, c["min"], c["max"])
             lines.append(f"| {c['row']} | {c['column']} | {thesis} | {c['measured']:.1f}{spread} | {c['seeds']} | "
-                         f"{mark(value, c['min'], c['max'])} | {links} |")  # fmt: skip
+                         f"{verdict} | {links} |")  # fmt: skip
             for r in c["records"]:
                 target = static / r.relative_to(folder)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(r, target)
         lines.append("")
+        lines += [f"Not comparable: {', '.join(rows_)}: {why}." for why, rows_ in notes.items()]
+        lines += [""] if notes else []
     from skelrnn.report import read_cost_estimates
 
     costs = read_cost_estimates(folder)

@@ -14,7 +14,8 @@ per frame, ``(T, 13, 3)`` metres.
 
 ``viterbi`` is the decoder: log space, O(T K^2) time and O(T K) memory, compiled with numba and
 batched (one call decodes many sequences, on every core). benchmarks/viterbi.py measures it
-against librosa, hmmlearn and torbi.
+against librosa and hmmlearn, and against torbi run by an interpreter that has it (torbi needs
+PyTorch 2.6-2.11; its record names that interpreter's versions, or why torbi was not measured).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ __all__ = [
     "path_log_probability",
     "mpjpe",
     "top_score",
+    "select_sigma",
     "track_2d",
     "actor_proposals",
     "viterbi_states",
@@ -303,8 +305,8 @@ def viterbi_smooth(hyp, sigma: float = 0.03, gate: float | None = 0.5) -> tuple[
     """Viterbi smoothing (thesis 4.1.2): the most probable path of pose classes, and its 3D poses.
 
     The states are the pose classes proposed in the sequence (``viterbi_states``), transitions
-    ``transition_log_probs`` with ``sigma`` metres (0.03: the best of 0.02-0.08 on simulated training
-    sequences), observations the scores; the path starts in
+    ``transition_log_probs`` with ``sigma`` metres (chapter 09 chooses it on simulated training
+    videos with ``select_sigma`` and records its choice), observations the scores; the path starts in
     the class of the actor's proposal of frame 0 (as tracking does). Per frame the pose is
     the best-scored proposal of the path's class, or the class's mean pose where that class was
     not proposed. ``gate``: first keep only the proposals that ``track_2d`` with this
@@ -349,9 +351,26 @@ def top_score(hyp) -> tuple[np.ndarray, np.ndarray]:
 METHODS = {"top score": top_score, "2D tracking": track_2d, "Viterbi smoothing": viterbi_smooth}
 
 
-def estimate_poses(hyp, method: str) -> np.ndarray:
+def estimate_poses(hyp, method: str, sigma: float | None = None) -> np.ndarray:
     """One 3D pose per frame, ``(T, 13, 3)`` metres relative to the body centre, by ``method`` (a key
-    of ``METHODS``), with its default settings."""
+    of ``METHODS``), with its default settings; ``sigma`` (metres) sets Viterbi smoothing's."""
     if method not in METHODS:
         raise ValueError(f"method: expected one of {', '.join(METHODS)}, got {method!r}")
+    if sigma is not None and method == "Viterbi smoothing":
+        return viterbi_smooth(hyp, sigma=sigma)[1]
     return METHODS[method](hyp)[1]
+
+
+def select_sigma(videos, sigmas) -> dict:
+    """Viterbi smoothing's ``sigma`` chosen on ``videos`` with true poses (training videos, never the
+    test ones): the value of ``sigmas`` (metres) whose smoothed poses have the lowest MPJPE over every
+    frame. Returns ``{"sigma": best, "mpjpe_mm": {sigma: mm}, "videos": n}`` (a record's content)."""
+    videos = [v for v in videos if v.truth is not None]
+    sigmas = [float(s) for s in sigmas]
+    if not videos or not sigmas:
+        raise ValueError("select_sigma: needs videos with true poses and at least one sigma")
+    error = {}
+    for sigma in sigmas:
+        frames = [mpjpe(viterbi_smooth(v, sigma=sigma)[1], v.truth) for v in videos]
+        error[sigma] = 1000 * float(np.mean(np.concatenate(frames)))
+    return {"sigma": min(error, key=error.get), "mpjpe_mm": error, "videos": len(videos)}

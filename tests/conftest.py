@@ -7,6 +7,14 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # also hides tf.data's spuri
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
+from hypothesis import settings  # noqa: E402
+
+# CI (CI=true) draws the same examples every run: a submission must not pass or fail by the luck of
+# a draw. Local runs keep exploring new examples (and replay failures from .hypothesis/); choose
+# a profile with HYPOTHESIS_PROFILE=ci|explore.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.register_profile("explore", print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "explore"))
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -724,8 +724,11 @@ def bucket_batches(lengths, batch_size: int, rng: np.random.Generator, pool: int
     The samples are shuffled, cut into pools of ``pool`` batches, each pool is sorted by length
     and cut into batches, and the batches are shuffled. Batches differ from epoch to epoch (the
     pools do) but each holds neighbours in length, so little of it is padding. A pool that does
-    not fill whole batches leaves its short batch at the short end, where the missing rows would
-    have been the cheapest (cut at the long end, a single long sequence pads a batch of its own).
+    not fill whole batches has one short batch; it goes where the pool's padded steps are fewest
+    (``_short_batch_start``), so each pool's cut is the least padding of any split of it into
+    batches of those sizes. Neither end is always best: with lengths (1, 1, 2) in batches of 2,
+    the short batch at the long end pads 4 steps and at the short end 5; with eleven 1s, two 2s
+    and a 1 in batches of 13, the long end pads 28 and the short end 27.
     """
     lengths = np.asarray(lengths)
     if batch_size < 1 or pool < 1:
@@ -736,10 +739,34 @@ def bucket_batches(lengths, batch_size: int, rng: np.random.Generator, pool: int
         chunk = order[start : start + batch_size * pool]
         chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
         short = len(chunk) % batch_size
-        if short:
-            batches.append(chunk[:short])
-        batches.extend(chunk[i : i + batch_size] for i in range(short, len(chunk), batch_size))
+        first = _short_batch_start(lengths[chunk], batch_size) if short else 0
+        bounds = _cuts(len(chunk), batch_size, first)
+        batches.extend(chunk[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True))
     return [batches[i] for i in rng.permutation(len(batches))]
+
+
+def _short_batch_start(sorted_lengths: np.ndarray, batch_size: int) -> int:
+    """Where a pool's short batch starts (a multiple of ``batch_size``): the place, among the
+    ``n // batch_size + 1`` possible, with the fewest padded steps for ``sorted_lengths`` (ascending,
+    ``n`` not a multiple of ``batch_size``); the shortest end on a tie. A batch of sorted lengths
+    costs its size times its last length, and any split of the pool into batches of these sizes
+    costs at least as much as the best of these contiguous cuts (give the longest sequence's batch
+    the next longest ones, and repeat)."""
+    n = len(sorted_lengths)
+    costs = []
+    for first in range(0, n - n % batch_size + 1, batch_size):
+        bounds = np.array(_cuts(n, batch_size, first))
+        costs.append(int(np.dot(np.diff(bounds), sorted_lengths[bounds[1:] - 1])))
+    return batch_size * int(np.argmin(costs))
+
+
+def _cuts(n: int, batch_size: int, first: int) -> list[int]:
+    """Bounds ``[0, ..., n]`` of batches of ``batch_size`` over ``n`` samples whose one short batch
+    (``n % batch_size`` samples, if any) starts at ``first``, a multiple of ``batch_size``."""
+    short = n % batch_size
+    if not short:
+        return list(range(0, n + 1, batch_size))
+    return [*range(0, first + 1, batch_size), *range(first + short, n + 1, batch_size)]
 
 
 def padded_steps(lengths, batches, multiple: int = 1) -> int:

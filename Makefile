@@ -46,15 +46,24 @@ chromium:
 	fi
 
 ## make test: lint (library, tests, benchmarks and the chapters' code cells), unit tests, the
-## engine tests again on JAX and torch (with the losses and layers: their gradients and masks
-## are backend code), the book build (smoke profile) and the site test.
-ENGINE_TESTS := tests/test_train.py tests/test_models.py tests/test_sweep.py tests/test_losses.py tests/test_layers.py
+## engine tests again on JAX and torch (with the losses, layers and Keras's gradients against
+## backpropagation by hand: gradients and masks are backend code), the book build (smoke profile)
+## and the site test; then every chapter again on JAX, on a folder shaped unlike NTU (one camera,
+## one subject per split, four classes), and on torch with the embedded data.
+ENGINE_TESTS := tests/test_train.py tests/test_models.py tests/test_sweep.py tests/test_losses.py tests/test_layers.py \
+	tests/test_rnn_math.py::test_bptt_matches_finite_differences_and_keras
+ODD_FOLDER := _build/one-camera-folder
 test: $(VENV)/.test chromium
 	$(PY) -m ruff check lib tests benchmarks
 	$(PY) -m skelrnn book --profile smoke --output _build/smoke --results-dir _build/smoke/results
 	SKELRNN_SITE=_build/smoke/_build/html $(PY) -m pytest tests -p no:cacheprovider
 	KERAS_BACKEND=jax $(PY) -m pytest $(ENGINE_TESTS) -p no:cacheprovider
 	KERAS_BACKEND=torch $(PY) -m pytest $(ENGINE_TESTS) -p no:cacheprovider
+	$(PY) -m skelrnn data synth $(ODD_FOLDER) --cameras 1 --subjects 1,3,25 --actions 1-4 --max-frames 90
+	KERAS_BACKEND=jax $(PY) -m skelrnn book --profile smoke --data-dir $(ODD_FOLDER) --output _build/smoke-jax \
+	  --results-dir _build/smoke-jax/results
+	KERAS_BACKEND=torch $(PY) -m skelrnn book --profile smoke --output _build/smoke-torch \
+	  --results-dir _build/smoke-torch/results
 
 lint: $(VENV)/.test
 	$(PY) -m ruff check lib tests benchmarks

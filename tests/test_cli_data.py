@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from skelrnn import backend
+from skelrnn import backend, dataset, ntu
 from skelrnn.__main__ import main
 
 
@@ -23,11 +23,46 @@ def test_synth_writes_the_embedded_dataset_and_inspect_describes_it(tmp_path, ca
     assert "unreadable or misnamed files: 1" in out and f"{files[0]}: line 2" in out
 
 
+def test_synth_writes_a_folder_shaped_unlike_ntu(tmp_path, capsys):
+    folder = tmp_path / "odd"
+    argv = ["data", "synth", str(folder), "--cameras", "1", "--subjects", "1,3,25", "--actions", "1-4",
+            "--max-frames", "40"]  # fmt: skip
+    assert main(argv) == 0
+    names = sorted(p.name for p in folder.glob("*.skeleton"))
+    assert len(names) == 3 * 4 and not (folder / "manifest.json").exists(), "a reader's folder: files only"
+    assert {n[8:12] for n in names} == {"P001", "P003", "P025"} and {n[4:8] for n in names} == {"C001"}
+    capsys.readouterr()
+    assert main(["data", "inspect", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "samples: 12" in out and "classes: 4, subjects: 3, cameras: 1" in out
+    data = dataset.load(folder, cache_dir=tmp_path / "cache", workers=1, log=lambda line: None)
+    assert data.lengths.max() <= 40, "--max-frames holds"
+    assert dataset.two_views(data, 0) is None, "one camera: no two views to compare"
+    assert all(len(idx) == 4 for idx in data.split("cross_subject").values()), "one subject per split"
+
+
+def test_two_views_finds_a_performance_with_two_cameras(tmp_path):
+    folder = tmp_path / "two"
+    assert main(["data", "synth", str(folder), "--cameras", "2", "--subjects", "1", "--actions", "1-2"]) == 0
+    (folder / "S001C002P001R001A001.skeleton").unlink()  # the first performance keeps one camera
+    data = dataset.load(folder, cache_dir=tmp_path / "cache", workers=1, log=lambda line: None)
+    first = data.names.index(ntu.parse_sample_name("S001C001P001R001A001"))
+    pair = dataset.two_views(data, first)
+    assert [str(data.names[i]) for i in pair] == ["S001C001P001R001A002", "S001C002P001R001A002"]
+    assert dataset.two_views(data, pair[1]) == pair, "a sample's own performance first, cameras in order"
+
+
 def test_data_commands_refuse_bad_requests(tmp_path):
     with pytest.raises(SystemExit, match="no .skeleton files in this folder"):
         main(["data", "inspect", str(tmp_path)])
     with pytest.raises(SystemExit, match="--actions 'a-b': expected numbers"):
         main(["data", "synth", str(tmp_path), "--actions", "a-b"])
+    with pytest.raises(SystemExit, match="--subjects 'x': expected numbers"):
+        main(["data", "synth", str(tmp_path), "--subjects", "x"])
+    with pytest.raises(SystemExit, match="n_cameras"):
+        main(["data", "synth", str(tmp_path), "--cameras", "4"])
+    with pytest.raises(SystemExit, match=r"subjects: expected numbers in 1\.\.3"):
+        main(["data", "synth", str(tmp_path), "--subjects", "0-3"])
 
 
 def _git(cwd, *args):

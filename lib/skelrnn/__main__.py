@@ -6,6 +6,7 @@ skelrnn book --chapters 03,05 --force                # run these chapters again,
 skelrnn book --no-solutions                          # a teacher's site: exercises without solutions
 skelrnn data inspect /data/ntu                       # what a folder of .skeleton files holds
 skelrnn data synth /tmp/synthetic                    # write the embedded dataset as .skeleton files
+skelrnn data synth /tmp/odd --cameras 1 --subjects 1,3,25 --actions 1-4   # a folder shaped unlike NTU
 skelrnn notebooks --output _build/notebooks          # the chapters as .ipynb, unexecuted
 
 ``KERAS_BACKEND`` (tensorflow, jax or torch) chooses the backend of every chapter.
@@ -52,6 +53,10 @@ def _parser() -> argparse.ArgumentParser:
     synth = data_sub.add_parser("synth", help="write the embedded synthetic dataset as .skeleton files")
     synth.add_argument("path", type=Path)
     synth.add_argument("--actions", default=None, help="NTU action numbers, e.g. 1-20 or 8,9 (default: all 60)")
+    synth.add_argument("--subjects", default=None,
+                       help="performers to write, e.g. 1,3,25 (one per split) or 1-40 (default: the 40)")  # fmt: skip
+    synth.add_argument("--cameras", type=int, default=None, help="cameras 1..N, N in 1-3 (default: 3)")
+    synth.add_argument("--max-frames", type=int, default=None, help="the longest sequence, frames at 30 fps")
     nbs = sub.add_parser("notebooks", help="write the chapters (notebooks/*.md) as unexecuted .ipynb files")
     nbs.add_argument("--output", type=Path, required=True)
     return parser
@@ -113,7 +118,7 @@ def _book(args, root: Path) -> int:
     return 1 if report.failed else 0
 
 
-def _numbers(text: str) -> tuple[int, ...]:
+def _numbers(text: str, option: str = "--actions") -> tuple[int, ...]:
     """ "1-20" or "8,9" (or both, "1-3,7") as a tuple of integers."""
     out = []
     for part in text.split(","):
@@ -121,18 +126,40 @@ def _numbers(text: str) -> tuple[int, ...]:
         try:
             out.extend(range(int(low), int(high or low) + 1))
         except ValueError:
-            raise SystemExit(f"--actions {text!r}: expected numbers such as 1-20 or 8,9") from None
+            raise SystemExit(f"{option} {text!r}: expected numbers such as 1-20 or 8,9") from None
     return tuple(out)
 
 
+def _synth(args) -> int:
+    """``skelrnn data synth``: the embedded dataset, or with options a folder shaped otherwise."""
+    from skelrnn import synthetic
+
+    values = {"actions": _numbers(args.actions)} if args.actions else {}
+    subjects = _numbers(args.subjects, "--subjects") if args.subjects else None
+    if subjects:
+        values["n_subjects"] = max(subjects)
+    if args.cameras is not None:
+        values["n_cameras"] = args.cameras
+    if args.max_frames is not None:
+        values["max_frames"] = args.max_frames
+        values["min_frames"] = min(synthetic.SyntheticConfig.min_frames, args.max_frames)
+    try:
+        config = synthetic.SyntheticConfig(**values)
+        if subjects is None and set(values) <= {"actions"}:
+            count = len(synthetic.generate(args.path, config))
+        else:
+            count = synthetic.write_folder(args.path, config, subjects)
+    except (TypeError, ValueError) as e:
+        raise SystemExit(f"data synth: {e}") from None
+    print(f"[skelrnn] {count} .skeleton files written to {args.path}")
+    return 0
+
+
 def _data(args) -> int:
-    from skelrnn import dataset, synthetic
+    from skelrnn import dataset
 
     if args.action == "synth":
-        config = synthetic.SyntheticConfig(**({"actions": _numbers(args.actions)} if args.actions else {}))
-        paths = synthetic.generate(args.path, config)
-        print(f"[skelrnn] {len(paths)} .skeleton files written to {args.path}")
-        return 0
+        return _synth(args)
     _check_data_dir(args.path, "data inspect")
     data = dataset.load(args.path, strict=False, log=lambda line: print(f"[skelrnn] {line}"))
     print(dataset.describe_folder(data))

@@ -102,8 +102,10 @@ def layer_gradients(layer, x: np.ndarray, upstream: np.ndarray) -> tuple[np.ndar
     elif backend == "jax":
         import jax
 
-        trainable = [v.value for v in layer.trainable_weights]
-        non_trainable = [v.value for v in layer.non_trainable_weights]
+        trainable = [v.value for v in layer.trainable_variables]
+        # stateless_call wants every non-trainable *variable*, the dropout seed generator's state
+        # included, which non_trainable_weights leaves out (a SimpleRNN has one).
+        non_trainable = [v.value for v in layer.non_trainable_variables]
 
         def loss_fn(xv, tv):
             out, _ = layer.stateless_call(tv, non_trainable, xv)

@@ -40,6 +40,7 @@ __all__ = [
     "load_or_generate",
     "BadFilesError",
     "same_performance",
+    "two_views",
     "make_features",
     "prepare_splits",
     "featurise_splits",
@@ -682,6 +683,23 @@ def same_performance(data: SkeletonSet, i: int) -> dict[int, int]:
     and action), by camera: ``{camera: index}``, sample ``i`` included."""
     key = data.names[i]._replace(camera=0)
     return {n.camera: k for k, n in enumerate(data.names) if n._replace(camera=0) == key}
+
+
+def two_views(data: SkeletonSet, prefer: int) -> tuple[int, int] | None:
+    """Two samples of one performance seen by two cameras (the two lowest camera numbers), for the
+    chapters that compare views (02, 08): sample ``prefer``'s performance if two cameras recorded it,
+    else the first such performance in file order; None when every performance has one camera (a
+    one-camera folder: the chapters say so instead of comparing)."""
+    views = same_performance(data, prefer)
+    if len(views) < 2:
+        seen = {}
+        for k, n in enumerate(data.names):
+            seen.setdefault(n._replace(camera=0), {})[n.camera] = k
+        views = next((v for v in seen.values() if len(v) >= 2), {})
+    if len(views) < 2:
+        return None
+    first, second = sorted(views)[:2]
+    return views[first], views[second]
 
 
 # ---------------------------------------------------------------------------------------------

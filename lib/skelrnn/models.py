@@ -313,7 +313,9 @@ def scoring_model(model: keras.Model) -> keras.Model:
     scores = softmax.input
     if isinstance(scores, list | tuple):  # StepSoftmax: its inputs are the scores and the time mask
         scores = scores[0]
-    return keras.Model(model.inputs, [scores, model.output], name=f"{model.name}_scoring")
+    # model.input, not model.inputs: the same structure as the model's own input (one tensor), or
+    # Keras warns, on torch, at every call that the structure differs.
+    return keras.Model(model.input, [scores, model.output], name=f"{model.name}_scoring")
 
 
 def load_model(path) -> keras.Model:

@@ -754,10 +754,22 @@ def write_small_folder(folder, seed: int = 0, workers: int | None = None) -> int
     subjects), for checking that the profiles fit the data: NTU's first 20 actions, sequences of
     16 to 76 frames at 30 fps, one replication, three cameras, and only the subjects of
     ``SMALL_FOLDER_SUBJECTS``. Returns the number of ``.skeleton`` files written."""
-    folder = Path(folder)
-    keep = {s for subjects in SMALL_FOLDER_SUBJECTS.values() for s in subjects}
+    keep = sorted({s for subjects in SMALL_FOLDER_SUBJECTS.values() for s in subjects})
     config = SyntheticConfig(n_subjects=max(keep), actions=tuple(range(1, 21)), min_frames=16, max_frames=76, seed=seed)
+    return write_folder(folder, config, keep, workers)
+
+
+def write_folder(folder, config: SyntheticConfig, subjects=None, workers: int | None = None) -> int:
+    """The files of ``config`` whose performer is in ``subjects`` (numbers in 1..``n_subjects``; None:
+    every one), written to ``folder`` as a reader's own folder would be: ``.skeleton`` files and no
+    manifest (``generate`` writes the embedded dataset, with its manifest). Used for folders shaped
+    unlike NTU (one camera, one subject per split, few classes). Returns the number of files."""
+    keep = set(range(1, config.n_subjects + 1)) if subjects is None else {int(s) for s in subjects}
+    outside = sorted(s for s in keep if not 1 <= s <= config.n_subjects)
+    if outside or not keep:
+        raise ValueError(f"subjects: expected numbers in 1..{config.n_subjects} (n_subjects), got {sorted(keep)}")
     names = [n for n in sample_names(config) if n.subject in keep]
+    folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     _write_performances(folder, config, names, workers)
     return len(names)

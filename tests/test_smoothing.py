@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -203,3 +204,11 @@ def test_the_flip_gain_bounds_how_far_a_flip_outscores_the_truth(anchors):
     flipped = ratio > 1
     assert ratio.max() <= 3.0 and ratio[flipped].min() >= 1.05
     assert ratio.max() > 2.5, "a gain of 3 is used, not the default 1.3"
+
+
+def test_the_pooled_error_weighs_every_frame_and_skips_videos_without_truth():
+    truth = [np.zeros((3, 13, 3)), np.zeros((1, 13, 3)), np.zeros((2, 13, 3))]
+    videos = [SimpleNamespace(truth=truth[0]), SimpleNamespace(truth=truth[1]), SimpleNamespace(truth=None)]
+    poses = [truth[0] + [0.01, 0, 0], truth[1] + [0, 0.05, 0], truth[2] + 1.0]  # 10 mm x 3 frames, 50 mm x 1
+    assert smoothing.pooled_mpjpe_mm(poses, videos) == pytest.approx((3 * 10 + 50) / 4)
+    assert np.isnan(smoothing.pooled_mpjpe_mm(poses[2:], videos[2:]))

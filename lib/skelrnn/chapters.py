@@ -328,9 +328,8 @@ class InTheWildChapter(TrainingChapter):
                 videos = hypotheses.simulate_videos(poses, anchors, config, seed, fps, self.ntu_labels(indices))
                 for method in smoothing.METHODS:
                     estimates = [smoothing.estimate_poses(v, method, sigma) for v in videos]
-                    errors = [smoothing.mpjpe(p, v.truth) for p, v in zip(estimates, videos, strict=True)]
                     rows.append({"knob": knob, "value": value, "method": method,
-                                 "MPJPE (mm)": 1000 * float(np.mean(np.concatenate(errors))),
+                                 "MPJPE (mm)": smoothing.pooled_mpjpe_mm(estimates, videos),
                                  "accuracy (%)": 100 * self.accuracy_on_poses(model, estimates, videos)})  # fmt: skip
         return pd.DataFrame(rows)
 
@@ -359,8 +358,7 @@ class InTheWildChapter(TrainingChapter):
             scored = [self.score_poses(m, *zip(*usable, strict=True)) for m in trained]
             values[name] = 100 * np.array([s["accuracy"] for s in scored])
             dead[name] = max(sum(a == 0 for a in s["score_activity"]) for s in scored)
-            errors = [smoothing.mpjpe(p, v.truth) for p, v in usable if v.truth is not None]
-            errors_mm[name] = 1000 * float(np.mean(np.concatenate(errors))) if errors else float("nan")
+            errors_mm[name] = smoothing.pooled_mpjpe_mm(*zip(*usable, strict=True))
         keys = [record_key(r) for _c, _s, r in runs]  # the models every row was measured with
         rows = [{"row": name, "column": "accuracy", "thesis": thesis.get(name), "measured (%)": v.mean(),
                  "min": v.min(), "max": v.max(), "seeds": len(v), "dead scores": dead[name],

@@ -28,6 +28,7 @@ __all__ = [
     "viterbi",
     "path_log_probability",
     "mpjpe",
+    "pooled_mpjpe_mm",
     "top_score",
     "select_sigma",
     "track_2d",
@@ -215,6 +216,14 @@ def mpjpe(estimate, truth) -> np.ndarray:
     return np.linalg.norm(estimate - truth, axis=2).mean(axis=1)
 
 
+def pooled_mpjpe_mm(poses, videos) -> float:
+    """MPJPE in millimetres over every frame of the ``videos`` (``hypotheses.PoseHypotheses``) that have
+    true poses, ``poses[n]`` ``(T_n, J, 3)`` metres being video ``n``'s estimate; NaN when no video has
+    true poses. Frames are pooled, so a long video weighs more than a short one."""
+    errors = [mpjpe(p, v.truth) for p, v in zip(poses, videos, strict=True) if v.truth is not None]
+    return 1000 * float(np.mean(np.concatenate(errors))) if errors else float("nan")
+
+
 def _pose_distance_2d(a, b) -> np.ndarray:
     """Mean joint distance (pixels) between 2D poses ``a`` ``(..., J, 2)`` and one pose ``b`` ``(J, 2)``."""
     return np.linalg.norm(a - b, axis=-1).mean(axis=-1)
@@ -369,8 +378,5 @@ def select_sigma(videos, sigmas) -> dict:
     sigmas = [float(s) for s in sigmas]
     if not videos or not sigmas:
         raise ValueError("select_sigma: needs videos with true poses and at least one sigma")
-    error = {}
-    for sigma in sigmas:
-        frames = [mpjpe(viterbi_smooth(v, sigma=sigma)[1], v.truth) for v in videos]
-        error[sigma] = 1000 * float(np.mean(np.concatenate(frames)))
+    error = {sigma: pooled_mpjpe_mm([viterbi_smooth(v, sigma=sigma)[1] for v in videos], videos) for sigma in sigmas}
     return {"sigma": min(error, key=error.get), "mpjpe_mm": error, "videos": len(videos)}

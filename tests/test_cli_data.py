@@ -52,6 +52,16 @@ def test_two_views_finds_a_performance_with_two_cameras(tmp_path):
     assert dataset.two_views(data, pair[1]) == pair, "a sample's own performance first, cameras in order"
 
 
+def test_a_folder_at_a_slower_rate_from_the_command_line(tmp_path):
+    folder = tmp_path / "slow"
+    argv = ["data", "synth", str(folder), "--cameras", "1", "--subjects", "1,3,25", "--actions", "1-2",
+            "--replications", "2", "--min-frames", "26", "--max-frames", "60", "--fps", "15"]  # fmt: skip
+    assert main(argv) == 0
+    data = dataset.load(folder, cache_dir=tmp_path / "cache", workers=1, log=lambda line: None)
+    assert len(data) == 3 * 2 * 2 and data.fps == 15, "subjects x actions x performances, declared rate"
+    assert 13 <= data.lengths.min() and data.lengths.max() <= 30, "26-60 frames at 30 fps, 1 in 2 kept"
+
+
 def test_data_commands_refuse_bad_requests(tmp_path):
     with pytest.raises(SystemExit, match="no .skeleton files in this folder"):
         main(["data", "inspect", str(tmp_path)])
@@ -63,6 +73,8 @@ def test_data_commands_refuse_bad_requests(tmp_path):
         main(["data", "synth", str(tmp_path), "--cameras", "4"])
     with pytest.raises(SystemExit, match=r"subjects: expected numbers in 1\.\.3"):
         main(["data", "synth", str(tmp_path), "--subjects", "0-3"])
+    with pytest.raises(SystemExit, match="fps: expected 30 divided by a whole number"):
+        main(["data", "synth", str(tmp_path), "--subjects", "1", "--fps", "12"])
 
 
 def _git(cwd, *args):

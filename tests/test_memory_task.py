@@ -54,3 +54,18 @@ def test_grid_resumes_without_repeating_finished_runs(tmp_path):
         [6], MemoryTaskConfig(units=5, n_train=64, n_test=32, epochs=1), [0], path, cells=("rnn",), log=trained.append
     )
     assert len(trained) == 3 and len(other["runs"]) == 1  # a new configuration starts afresh
+
+
+def test_a_grid_in_two_processes_equals_it_in_one(tmp_path):
+    # Where a run trains does not change its numbers, and the record keeps the grid's order.
+    def timeless(record):
+        return [{k: v for k, v in r.items() if k != "seconds"} for r in record["runs"]]
+
+    one = memory_task.run_memory_grid([6, 7], TINY, [0, 1], tmp_path / "one.json", cells=("rnn", "gru"),
+                                      log=lambda line: None)  # fmt: skip
+    two = memory_task.run_memory_grid([6, 7], TINY, [0, 1], tmp_path / "two.json", cells=("rnn", "gru"),
+                                      log=lambda line: None, workers=2)  # fmt: skip
+    assert timeless(two) == timeless(one)
+    assert [(r["length"], r["cell"], r["seed"]) for r in two["runs"]] == [
+        (t, c, s) for t in (6, 7) for c in ("rnn", "gru") for s in (0, 1)
+    ]

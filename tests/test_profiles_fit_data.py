@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from skelrnn import chapters, dataset, synthetic
+from skelrnn import chapters, dataset, ntu, profiles, synthetic
 
 SMALL = {"n_replications": 1, "n_cameras": 1, "actions": (8, 9), "max_frames": 40}
 
@@ -91,18 +91,44 @@ def test_training_settings_fit_the_training_split():
 
 def test_the_quick_profile_fits_a_small_folder(tmp_path):
     files = synthetic.write_small_folder(tmp_path / "small", workers=1)
-    assert files == 20 * 9 * 3  # actions x subjects x cameras
+    assert files == 20 * 14 * 2  # actions x subjects x performances, one camera
     chapter = chapters.TrainingChapter("baselines", "quick", 0, tmp_path / "r", data_dir=tmp_path / "small")
+    assert chapter.data.fps == 15, "the folder declares its rate (dataset.json)"
+    assert 13 <= chapter.data.lengths.min() and chapter.data.lengths.max() <= 76
     sizes = {part: len(y) for part, (_x, y) in chapter.splits.items()}
-    assert sizes == {"train": 20 * 5 * 3, "validation": 20 * 3, "test": 20 * 3 * 3}, "no split truncated"
-    lengths = [len(f) for f in chapter.splits["train"][0]]
-    assert np.mean(lengths) > 10, "a small folder keeps enough frames for time order to matter"
-    (frames,) = [note for note in chapter.notes if note.startswith("frames: 1 in ")]
+    assert sizes == {"train": 20 * 5 * 2, "validation": 20 * 2 * 2, "test": 20 * 7 * 2}, "no split truncated"
+    # One pass over its training split is under the profile's 10,800 steps: every frame is kept.
     train = chapter.data.split("cross_subject")["train"]
-    stride = dataset.frame_step_for(chapter.data.lengths[train], chapter.data.fps, chapter.P.fps, chapter.P.steps)
-    assert stride == chapter.frame_step == 3 and frames.startswith("frames: 1 in 3 kept (10 fps from 30"), frames
+    assert chapter.data.lengths[train].sum() <= chapter.P.steps
+    (frames,) = [note for note in chapter.notes if note.startswith("frames: 1 in ")]
+    assert chapter.frame_step == 1 and frames.startswith("frames: 1 in 1 kept (15 fps from 15"), frames
+    assert [len(f) for f in chapter.splits["train"][0]] == chapter.data.lengths[train].tolist()
     assert chapter.train_settings["eval_every"] == 24, "10 evaluations in the quick profile's 240 updates"
     assert "left out" not in " ".join(chapter.notes)
+    chapter.executor.close()  # its workers started with the set-up
+
+
+def test_the_quick_profile_thins_the_embedded_data_to_its_step_budget():
+    # 360 training sequences at 30 fps (30,587 frames): 1 frame in 3, 10 fps, as before the budget
+    # was counted in steps; a pass then fits the profile's 10,800 steps, and 1 in 2 would not.
+    P = profiles.get("baselines", "quick")
+    lengths = np.full(360, 85)  # 30,600 frames
+    assert dataset.frame_step_for(lengths, 30, P.fps, P.steps) == 3
+    assert dataset.frame_step_for(lengths[:120], 30, P.fps, P.steps) == 1
+    assert dataset.frame_step_for(np.full(200, 44), 15, P.fps, P.steps) == 1
+
+
+def test_a_folder_written_at_a_slower_rate_keeps_one_frame_in_the_ratio_and_declares_it(tmp_path):
+    config = synthetic.SyntheticConfig.small(actions=(8,), n_cameras=1, n_replications=1, min_frames=30, max_frames=30)
+    assert synthetic.write_folder(tmp_path / "a", config, [1], workers=1) == 1
+    assert synthetic.write_folder(tmp_path / "b", config, [1], workers=1, fps=10) == 1
+    full, slow = (ntu.read_skeleton(next((tmp_path / d).glob("*.skeleton"))) for d in ("a", "b"))
+    assert full.n_frames == 30 and slow.n_frames == 10
+    np.testing.assert_allclose(slow.joints, full.joints[::3])
+    assert dataset.declared_fps(tmp_path / "b") == 10 and dataset.declared_fps(tmp_path / "a") == 30
+    for fps in (7, 0, -15, 60, True):
+        with pytest.raises(ValueError, match="fps: expected 30 divided by a whole number"):
+            synthetic.write_folder(tmp_path / "c", config, [1], workers=1, fps=fps)
 
 
 def test_pose_alignment_scales_every_split_to_the_training_splits_bones(small):

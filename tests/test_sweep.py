@@ -61,9 +61,10 @@ def test_shared_runs_train_once_records_are_reused_and_workers_change_nothing(tm
     pool = sweep.LocalProcesses(2)
     try:
         two = run("r2", pool)  # two worker processes, which read the splits from one file
-        workers = set(pool._pool._processes)
+        workers = pool.worker_pids()
+        assert len(workers) == 2
         other = run("r3", pool, aligned)  # other inputs: the same workers load the other file
-        assert set(pool._pool._processes) == workers, "the workers stay up for other splits"
+        assert pool.worker_pids() == workers, "the workers stay up for other splits"
     finally:
         pool.close()
     assert [without_time(r) for _c, _s, r in two] == [without_time(r) for _c, _s, r in one]
@@ -186,8 +187,27 @@ def test_a_trained_model_comes_back_with_the_weights_its_record_measured(tmp_pat
     def accuracy(model):
         return train.evaluate(models.scoring_model(model), *test, TRAIN["batch_size"], TRAIN["pad_multiple"])
 
-    assert accuracy(chapter.trained_model(cell, 0))["accuracy"] == record.test_accuracy
+    first = chapter.trained_model(cell, 0)
+    assert accuracy(first)["accuracy"] == record.test_accuracy
+    assert chapter.trained_model(cell, 0) is first, "built once a chapter"
     shutil.rmtree(chapter.runs)
+    del chapter._trained  # a new chapter finds the run folder gone
     again = chapter.trained_model(cell, 0)
     assert accuracy(again)["accuracy"] == record.test_accuracy, "retrained to the same weights"
     assert len(list(chapter.records.glob("*.json"))) == 1, "the record is left as it was"
+
+
+def test_a_free_worker_takes_the_seeds_of_the_model_it_traced_before_another_model():
+    # Jobs 0-2: three seeds of a wide model; 3-4: two seeds of another of comparable cost; 5: a
+    # small one. Two workers: the first takes job 0, the second avoids the model the first holds.
+    costs = {0: 10.0, 1: 10.0, 2: 10.0, 3: 8.0, 4: 8.0, 5: 1.0}
+    keys = {0: "wide", 1: "wide", 2: "wide", 3: "other", 4: "other", 5: "small"}
+    pending = [0, 1, 2, 3, 4, 5]
+    assert sweep.next_job(pending, costs, keys, set(), set()) == 0
+    assert sweep.next_job([1, 2, 3, 4, 5], costs, keys, set(), {"wide"}) == 3, "not the model the other holds"
+    assert sweep.next_job([1, 2, 4, 5], costs, keys, {"wide"}, {"other"}) == 1, "its own model first"
+    assert sweep.next_job([2, 4, 5], costs, keys, {"other"}, {"wide"}) == 4
+    # A long run still starts before a short one of a model held here (cost under half the longest).
+    assert sweep.next_job([2, 5], costs, keys, {"small"}, {"wide"}) == 2
+    # Every comparable job held elsewhere: the longest.
+    assert sweep.next_job([1, 2], costs, keys, set(), {"wide"}) == 1

@@ -333,3 +333,55 @@ def test_a_skeleton_transformer_run_records_the_matrix_it_learned(tmp_path):
     plain = train.train_run(models.ModelConfig(n_features=75, n_classes=3, units=6, layers=1), cfg, data,
                             tmp_path / "run2", tmp_path / "r2.json", log=lambda s: None)  # fmt: skip
     assert plain.learned == {}
+
+
+def test_the_engine_step_equals_keras_train_on_batch_and_traces_once_on_tensorflow():
+    # The same network twice from one seed: Keras's own step on one copy, the engine's on the other,
+    # over batches of four lengths and two batch sizes. The weights must agree after every update
+    # (the same operations; TensorFlow specialises kernels to shapes, hence the tolerance), and on
+    # TensorFlow the engine's step must have traced once for each batch size, whatever the length.
+    from skelrnn.backend import predict_function, set_seed, train_step_function
+
+    mc = models.ModelConfig(n_features=4, n_classes=3, units=6, layers=2, keep_prob=0.7, l2=1e-4)
+    cfg = train.TrainConfig(batch_size=8, pad_multiple=1)
+    copies = []
+    for _ in range(2):
+        set_seed(11)
+        model = models.build_model(mc)
+        train._compile(model, cfg)
+        copies.append(model)
+    keras_model, engine_model = copies
+    step = train_step_function(engine_model)
+    rng = np.random.default_rng(0)
+    for length, batch in ((5, 8), (9, 8), (3, 6), (12, 8), (5, 8)):
+        x = rng.normal(size=(batch, length, 4)).astype("float32")
+        x[0, length // 2 :] = 0.0  # a padded sequence: the mask must act alike
+        y = rng.integers(0, 3, size=batch)
+        set_seed(length)
+        theirs = keras_model.train_on_batch(x, y, return_dict=True)
+        set_seed(length)
+        ours = step(x, y)
+        assert ours["loss"] == pytest.approx(float(theirs["loss"]), rel=1e-5)
+        assert ours["accuracy"] == pytest.approx(float(theirs["accuracy"]))
+        for a, b in zip(keras_model.weights, engine_model.weights, strict=True):
+            np.testing.assert_allclose(keras.ops.convert_to_numpy(a), keras.ops.convert_to_numpy(b), atol=1e-5)
+    scoring = models.scoring_model(engine_model)
+    predict = predict_function(scoring)
+    for length in (4, 11):
+        x = rng.normal(size=(8, length, 4)).astype("float32")
+        for ours, theirs in zip(predict(x), scoring.predict_on_batch(x), strict=True):
+            np.testing.assert_allclose(ours, keras.ops.convert_to_numpy(theirs), atol=1e-6)
+    if keras.backend.backend() == "tensorflow":
+        assert step is train_step_function(engine_model), "kept with the model (ModelPool reuses it)"
+        assert step.tracing_count() == 2, "one graph per batch size (8 and 6), for every length"
+
+
+def test_the_padding_multiple_defaults_to_the_backends():
+    # JAX compiles each padded length; TensorFlow traces one length-generic step and torch runs
+    # eagerly, so they pad no step beyond a batch's longest sequence. The record says which.
+    expected = 16 if keras.backend.backend() == "jax" else 1
+    assert train.TrainConfig(pad_multiple=None).pad_multiple == expected
+    assert train.TrainConfig(pad_multiple=None).to_dict()["pad_multiple"] == expected
+    assert train.TrainConfig(pad_multiple=4).pad_multiple == 4
+    with pytest.raises(ValueError, match="pad_multiple"):
+        train.TrainConfig(pad_multiple=0)

@@ -50,3 +50,9 @@ def test_the_findings_follow_the_numbers_not_the_thesis():
     assert "grows by 40-60 mm, its accuracy moves by at most 3.0 points" in found[4]
     assert "flip depth 1 then 0.1: ahead by 30 mm in pose error and level in accuracy; behind by 6 mm" in found[5]
     assert "flip gain 1.3 then 10: ahead by 30 mm" in found[6] and "behind by 10 mm in pose error" in found[6]
+
+
+def test_a_lead_too_small_to_print_reads_as_level():
+    assert chapters._lead(0.4, "mm") == "level" and chapters._lead(-0.4, "mm") == "level"
+    assert chapters._lead(0.6, "mm") == "ahead by 1 mm" and chapters._lead(-2.2, "mm") == "behind by 2 mm"
+    assert chapters._lead(0.04, "points") == "level" and chapters._lead(0.06, "points") == "ahead by 0.1 points"

@@ -57,6 +57,10 @@ def _parser() -> argparse.ArgumentParser:
                        help="performers to write, e.g. 1,3,25 (one per split) or 1-40 (default: the 40)")  # fmt: skip
     synth.add_argument("--cameras", type=int, default=None, help="cameras 1..N, N in 1-3 (default: 3)")
     synth.add_argument("--max-frames", type=int, default=None, help="the longest sequence, frames at 30 fps")
+    synth.add_argument("--min-frames", type=int, default=None, help="the shortest sequence, frames at 30 fps")
+    synth.add_argument("--replications", type=int, default=None, help="performances of each action by each subject")
+    synth.add_argument("--fps", type=float, default=30.0,
+                       help="the sensor's rate, 30 / a whole number (15: 1 frame in 2; in dataset.json)")  # fmt: skip
     nbs = sub.add_parser("notebooks", help="write the chapters (notebooks/*.md) as unexecuted .ipynb files")
     nbs.add_argument("--output", type=Path, required=True)
     return parser
@@ -143,12 +147,16 @@ def _synth(args) -> int:
     if args.max_frames is not None:
         values["max_frames"] = args.max_frames
         values["min_frames"] = min(synthetic.SyntheticConfig.min_frames, args.max_frames)
+    if args.min_frames is not None:
+        values["min_frames"] = args.min_frames
+    if args.replications is not None:
+        values["n_replications"] = args.replications
     try:
         config = synthetic.SyntheticConfig(**values)
-        if subjects is None and set(values) <= {"actions"}:
+        if subjects is None and set(values) <= {"actions"} and args.fps == 30:
             count = len(synthetic.generate(args.path, config))
         else:
-            count = synthetic.write_folder(args.path, config, subjects)
+            count = synthetic.write_folder(args.path, config, subjects, fps=args.fps)
     except (TypeError, ValueError) as e:
         raise SystemExit(f"data synth: {e}") from None
     print(f"[skelrnn] {count} .skeleton files written to {args.path}")

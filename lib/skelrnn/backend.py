@@ -2,7 +2,8 @@
 
 Everything else in the library is written against ``keras`` and ``keras.ops`` so that the
 notebooks run unchanged with ``KERAS_BACKEND=jax`` or ``torch``. Two things cannot be said in
-Keras alone: making the backend deterministic, and taking a gradient outside ``fit``.
+Keras alone: making the backend deterministic, and taking a gradient outside ``fit``; a third,
+tracing a training step once for every sequence length, is a TensorFlow matter.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import os
 import platform
 import subprocess
 import sys
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +27,9 @@ __all__ = [
     "ScalarWriter",
     "limit_threads",
     "ignore_retracing_warnings",
+    "default_pad_multiple",
+    "train_step_function",
+    "predict_function",
 ]
 
 
@@ -275,3 +280,105 @@ def ignore_retracing_warnings() -> None:
     logger = logging.getLogger("tensorflow")
     if not any(isinstance(f, _DropRetracingWarnings) for f in logger.filters):
         logger.addFilter(_DropRetracingWarnings())
+
+
+def default_pad_multiple() -> int:
+    """What batches' padded lengths are rounded up to where a profile leaves it to the backend
+    (``train.TrainConfig.pad_multiple`` None). JAX compiles its step for every padded length, so
+    lengths go to multiples of 16 (a few shapes, each compiled once); TensorFlow traces one step
+    for every length (``train_step_function``) and torch runs eagerly, so they pad each batch to
+    its own longest sequence and compute no step beyond it (19 % fewer steps than multiples of 16
+    on the quick profile's data, ``benchmarks/results/trace_costs.json``)."""
+    import keras
+
+    return 16 if keras.backend.backend() == "jax" else 1
+
+
+# The traced functions of a model, kept while the model lives (train.ModelPool reuses models).
+_TRAIN_STEPS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_PREDICT_STEPS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _traced_per_batch_size(function, model, labels: bool):
+    """``function`` traced once for each batch size it is called with, the time dimension left
+    open (a graph that knows its batch size is specialised more; the engine's batches have one
+    size, so this is one trace). Returns ``call(x[, y])`` and ``count()``, the graphs traced so
+    far."""
+    import tensorflow as tf
+
+    features = tuple(model.input.shape)[2:]
+    graphs: dict[int, object] = {}
+
+    def call(x, *y):
+        size = int(x.shape[0])
+        if size not in graphs:
+            signature = [tf.TensorSpec((size, None, *features), tf.float32)]
+            if labels:
+                signature.append(tf.TensorSpec((size,), tf.int64))
+            graphs[size] = tf.function(function, input_signature=signature)
+        return graphs[size](x, *y)
+
+    def count() -> int:
+        return sum(g.experimental_get_tracing_count() for g in graphs.values())
+
+    return call, count
+
+
+def train_step_function(model):
+    """``step(x, y) -> {"loss": float, "accuracy": float, ...}``: one update of the compiled
+    ``model`` on a batch ``x`` ``(B, T, D)`` float32, ``y`` ``(B,)`` int, with that batch's metrics
+    only (as ``model.train_on_batch`` gives them).
+
+    TensorFlow: one graph for every length, traced on the first call with a batch size (Keras's
+    ``train_on_batch`` traces the first length it sees, then again once it has seen a second:
+    two traces a model, 2-3 s each on a CPU). Before tracing, the optimizer, the loss and the
+    metrics are built eagerly on a one-step slice of the batch (Keras's public ``compute_loss``
+    and ``compute_metrics``, whose state is reset), so that the traced step creates no variable.
+    JAX (a jitted step per padded length) and torch (eager) use ``train_on_batch``."""
+    import keras
+
+    if keras.backend.backend() != "tensorflow":
+        return lambda x, y: model.train_on_batch(x, y, return_dict=True)
+    if model not in _TRAIN_STEPS:
+        import tensorflow as tf
+
+        @tf.autograph.experimental.do_not_convert  # Keras's step is plain Python, as Keras traces it
+        def one_update(x, y):
+            return model.train_step((x, y))
+
+        traced, count = _traced_per_batch_size(one_update, model, labels=True)
+
+        def step(x, y):
+            x, y = np.asarray(x, np.float32), np.asarray(y, np.int64)
+            if not count():  # build what the step would create
+                if not model.optimizer.built:
+                    model.optimizer.build(model.trainable_variables)
+                y_pred = model(x[:, :1], training=False)
+                model.compute_loss(x=x[:, :1], y=y, y_pred=y_pred)
+                model.compute_metrics(x[:, :1], y, y_pred, sample_weight=None)
+            model.reset_metrics()
+            return {k: float(v) for k, v in traced(x, y).items()}
+
+        step.tracing_count = count  # graphs traced so far: one per batch size
+        _TRAIN_STEPS[model] = step
+    return _TRAIN_STEPS[model]
+
+
+def predict_function(model):
+    """``predict(x) -> [np.ndarray, ...]``: ``model``'s outputs on a batch ``x`` ``(B, T, D)`` in
+    inference mode, as ``model.predict_on_batch`` gives them; on TensorFlow one graph for every
+    length (see ``train_step_function``)."""
+    import keras
+
+    if keras.backend.backend() != "tensorflow":
+        return lambda x: [np.asarray(a) for a in keras.tree.flatten(model.predict_on_batch(x))]
+    if model not in _PREDICT_STEPS:
+        import tensorflow as tf
+
+        @tf.autograph.experimental.do_not_convert
+        def outputs(x):
+            return model(x, training=False)
+
+        traced, _count = _traced_per_batch_size(outputs, model, labels=False)
+        _PREDICT_STEPS[model] = lambda x: [a.numpy() for a in keras.tree.flatten(traced(np.asarray(x, np.float32)))]
+    return _PREDICT_STEPS[model]

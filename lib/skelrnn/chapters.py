@@ -20,10 +20,14 @@ def fit_training_to_data(settings: dict, n_train: int, min_evaluations: int = 1,
     the batch never exceeds the split, and the run's budget (``max_epochs`` passes, capped by
     ``max_updates``) holds at least ``min_evaluations`` evaluations (``eval_every`` is lowered when
     it would not: the thesis's 500 updates are over three epochs of NTU, and over seventy of a
-    folder of 227 sequences). Each change is logged."""
+    folder of 227 sequences). Each change is logged. A ``pad_multiple`` of None becomes the
+    backend's (``backend.default_pad_multiple``)."""
+    from skelrnn.backend import default_pad_multiple
     from skelrnn.train import TrainConfig, update_budget
 
     out = dict(settings)
+    if out.get("pad_multiple", 8) is None:
+        out["pad_multiple"] = default_pad_multiple()
     if out["batch_size"] > n_train:
         log(f"batch size {out['batch_size']} > the {n_train} training sequences: batches of {n_train}")
         out["batch_size"] = n_train
@@ -62,6 +66,8 @@ class TrainingChapter:
         self.baseline_seeds = [seed + s for s in P.baseline_seeds]
         self.width_scale = P.width_scale
         self.notes: list[str] = []  # what the set-up adapted to the data, shown in the header
+        self.executor = sweep.LocalProcesses(P.workers) if P.workers > 1 else sweep.InProcess()
+        self.executor.start()  # the workers import the backend while the data loads
         self.data = dataset.load_or_generate(data_dir, P.synthetic, strict=strict, log=self.notes.append)
         self.indices, self.frame_step = dataset.choose_splits(
             self.data, "cross_subject", max_train=P.max_train, max_eval=P.max_eval, seed=P.data_seed, fps=P.fps,
@@ -79,7 +85,6 @@ class TrainingChapter:
                 f"widths x {self.width_scale:g}: a cell of 100 units trains {hundred} "
                 f"(the profile's compute budget; the full profile trains the thesis's widths)"
             )
-        self.executor = sweep.LocalProcesses(P.workers) if P.workers > 1 else sweep.InProcess()
 
     @property
     def records_url(self) -> str:
@@ -196,7 +201,9 @@ class TrainingChapter:
         """The Keras model of ``cell``'s run with ``seed`` (trained by ``run`` before), holding the
         weights its record's test accuracy was measured with (the best evaluation's, from the run's
         folder). A run folder that is gone is made again by training the run once more: the same
-        seed on the same machine gives the same weights (tested), so the record still holds."""
+        seed on the same machine gives the same weights (tested), so the record still holds. The
+        model is built once a chapter: a second call returns the same object, whose traced scoring
+        step ``score_poses`` reuses."""
         import tempfile
 
         from skelrnn import models, sweep, train
@@ -209,6 +216,9 @@ class TrainingChapter:
             dataset_name=self.dataset_name(cell.features), width_scale=self.width_scale,
         )  # fmt: skip
         path = Path(plan[0][2])
+        built = self.__dict__.setdefault("_trained", {})
+        if path in built:
+            return built[path]
         record = read_run_record(path)  # a missing record: call run() first
         if record.weights != "best evaluation":
             raise ValueError(f"{path}: the run kept its last weights, not its best evaluation's (no early stopping)")
@@ -219,7 +229,7 @@ class TrainingChapter:
                 train.train_run(config, train.TrainConfig(**record.train), splits, run_dir, Path(scratch) / path.name,
                                 seed=seed, profile=self.profile, dataset_name=record.dataset["name"],
                                 log=lambda line: None)  # fmt: skip
-        model = models.build_model(config)
+        model = built[path] = models.build_model(config)
         model.load_weights(run_dir / "best.weights.h5")
         return model
 
@@ -372,9 +382,9 @@ class InTheWildChapter(TrainingChapter):
 
 def _lead(gain: float, unit: str) -> str:
     """``gain`` (positive: better) as words: "ahead by 3 mm", "behind by 1.2 points", "level"."""
-    if round(abs(gain), 1) == 0:
-        return "level"
     digits = 0 if unit == "mm" else 1
+    if round(abs(gain), digits) == 0:  # what would print as "by 0 mm"
+        return "level"
     return f"{'ahead' if gain > 0 else 'behind'} by {abs(gain):.{digits}f} {unit}"
 
 

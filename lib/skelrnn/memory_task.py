@@ -123,12 +123,38 @@ def train_memory_task(cell: str, length: int, cfg: MemoryTaskConfig, seed: int) 
     }
 
 
-def run_memory_grid(lengths, cfg: MemoryTaskConfig, seeds, record_path, cells=CELLS, log=print) -> dict:
+def _trained_runs(todo, cfg: MemoryTaskConfig, workers: int):
+    """``train_memory_task`` of each ``(cell, length, seed)`` of ``todo``, yielded as they end: in
+    this process, or in ``workers`` processes (spawned, as ``sweep.LocalProcesses``'s are, with
+    ``cpu_count / workers`` backend threads each: one small network keeps one core busy)."""
+    if workers <= 1 or len(todo) <= 1:
+        for cell, length, seed in todo:
+            yield train_memory_task(cell, length, cfg, seed)
+        return
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    from skelrnn.sweep import init_worker
+
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, context, init_worker, (threads,)) as pool:
+        futures = [pool.submit(train_memory_task, cell, length, cfg, seed) for cell, length, seed in todo]
+        for future in as_completed(futures):
+            yield future.result()
+
+
+def run_memory_grid(
+    lengths, cfg: MemoryTaskConfig, seeds, record_path, cells=CELLS, log=print, workers: int = 1
+) -> dict:
     """Train every (cell, length, seed) and keep the runs in one result record at ``record_path``.
 
     The record is rewritten atomically after each run, and runs already in it with the same
     configuration are not repeated: a grid interrupted half way resumes where it stopped.
-    Returns the record: ``{"experiment", "config", "environment", "runs": [...]}``.
+    ``workers`` processes train side by side (a run's numbers do not depend on where it ran).
+    Returns the record: ``{"experiment", "config", "environment", "runs": [...]}``, its runs in
+    the grid's order (lengths, then cells, then seeds).
     """
     from pathlib import Path
 
@@ -142,19 +168,16 @@ def run_memory_grid(lengths, cfg: MemoryTaskConfig, seeds, record_path, cells=CE
         record = dict(header, runs=[])  # another configuration: start afresh
     record["environment"] = describe()
     done = {(r["cell"], r["length"], r["seed"]) for r in record["runs"]}
-    for length in lengths:
-        for cell in cells:
-            for seed in seeds:
-                if (cell, int(length), int(seed)) in done:
-                    continue
-                run = train_memory_task(cell, int(length), cfg, int(seed))
-                record["runs"].append(run)
-                write_json_atomic(record_path, record)
-                log(
-                    f"{cell:>4}  T={length:<4d} seed={seed}  "
-                    f"test accuracy {run['test_accuracy']:.3f}  ({run['seconds']:.1f} s)"
-                )
-    wanted = {(c, int(t), int(s)) for c in cells for t in lengths for s in seeds}
-    record["runs"] = [r for r in record["runs"] if (r["cell"], r["length"], r["seed"]) in wanted]
+    grid = [(cell, int(length), int(seed)) for length in lengths for cell in cells for seed in seeds]
+    for run in _trained_runs([key for key in grid if key not in done], cfg, int(workers)):
+        record["runs"].append(run)
+        write_json_atomic(record_path, record)
+        log(
+            f"{run['cell']:>4}  T={run['length']:<4d} seed={run['seed']}  "
+            f"test accuracy {run['test_accuracy']:.3f}  ({run['seconds']:.1f} s)"
+        )
+    order = {key: k for k, key in enumerate(grid)}
+    runs = [r for r in record["runs"] if (r["cell"], r["length"], r["seed"]) in order]
+    record["runs"] = sorted(runs, key=lambda r: order[(r["cell"], r["length"], r["seed"])])
     write_json_atomic(record_path, record)
     return record

@@ -138,6 +138,9 @@ class InProcess:
 
         self.pool = ModelPool()
 
+    def start(self) -> None:
+        """Nothing to start: the jobs run in this process."""
+
     def run(self, jobs: Sequence[Job], splits: dict) -> Iterator[str]:
         for job in jobs:
             yield train_job(job, splits, self.pool)
@@ -168,13 +171,16 @@ def _load_splits(path: str) -> dict:
     return splits
 
 
-def _init_worker(threads: int) -> None:
-    """Runs once in each worker process: stop with the parent, limit threads, start a model pool."""
+def init_worker(threads: int) -> None:
+    """Runs once in each worker process that trains with the backend (``LocalProcesses``, and
+    ``memory_task.run_memory_grid``): stop with the parent, limit threads, drop TensorFlow's
+    retracing warning (each run traces a new model; a worker writes to the chapter's stderr), start
+    a model pool."""
     import ctypes
     import signal
     import sys
 
-    from skelrnn.backend import limit_threads
+    from skelrnn.backend import ignore_retracing_warnings, limit_threads
 
     if sys.platform == "linux":  # a killed notebook must not leave training processes behind
         try:
@@ -185,6 +191,7 @@ def _init_worker(threads: int) -> None:
     # ignore it rather than each print a KeyboardInterrupt traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     limit_threads(threads)
+    ignore_retracing_warnings()
     from skelrnn.train import ModelPool
 
     _WORKER_POOL[:] = [ModelPool()]
@@ -197,20 +204,43 @@ def _worker_job(job: Job, splits_file: str) -> str:
     return train_job(job, _WORKER_SPLITS["splits"], _WORKER_POOL[0])
 
 
+def next_job(pending: list[int], costs: dict, keys: dict, warm_here: set, warm_elsewhere: set) -> int:
+    """Which of the ``pending`` jobs (indices, longest first) a free worker takes: among those of
+    comparable cost (at least half the longest waiting, so that long runs still start first),
+    the first whose model this worker has traced (``keys[k]`` in ``warm_here``), else the first
+    whose model no other worker holds, else the longest. ``costs[k]``: ``relative_cost``."""
+    comparable = [k for k in pending if costs[k] >= costs[pending[0]] / 2]
+    for k in comparable:
+        if keys[k] in warm_here:
+            return k
+    for k in comparable:
+        if keys[k] not in warm_elsewhere:
+            return k
+    return pending[0]
+
+
+def _ready() -> bool:
+    return True  # a worker's first job: its initializer has imported the backend
+
+
 class LocalProcesses:
     """Shares the jobs among ``workers`` processes on this machine, each with ``cpu_count / workers``
     backend threads: building and tracing a model is single-threaded, so two small runs side by
     side finish almost twice as fast as one after the other. Records do not depend on the number
     of workers (tested). The processes stay up for the next ``run``, whatever its splits (starting
-    one costs seconds: each imports the backend), and keep the models they traced; each ``run``'s
+    one costs seconds: each imports the backend), and keep the models they traced
+    (``train.ModelPool``); a free worker takes a job whose model it holds before another
+    (``next_job``), so that the seeds of a cell are traced once, not once a worker. Each ``run``'s
     splits go to a file that a worker loads once."""
 
     def __init__(self, workers: int):
         if int(workers) < 1:
             raise ValueError(f"workers: expected an integer >= 1, got {workers}")
         self.workers = int(workers)
-        self._pool = self._folder = None
+        self._pools: list = []
+        self._folder = None
         self._files: dict[str, Path] = {}
+        self._warm: list[list[str]] = []  # per worker, the model keys of its ModelPool, most recent last
         atexit.register(self.close)
 
     def _splits_file(self, splits: dict) -> Path:
@@ -227,30 +257,66 @@ class LocalProcesses:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        if self._pool is not None:
+        if self._pools:
             return
         self._folder = Path(tempfile.mkdtemp(prefix="skelrnn-splits-"))
         threads = max(1, (os.cpu_count() or 1) // self.workers)
         # spawn: the workers run the Keras backend, which a forked child of a backend process must not.
         context = multiprocessing.get_context("spawn")
-        self._pool = ProcessPoolExecutor(self.workers, context, _init_worker, (threads,))
+        # One executor of one process per worker: a job goes to the worker chosen for it.
+        self._pools = [ProcessPoolExecutor(1, context, init_worker, (threads,)) for _ in range(self.workers)]
+        self._warm = [[] for _ in range(self.workers)]
+
+    def start(self) -> None:
+        """Start the workers now (each imports the backend: seconds), so that they are ready by the
+        first ``run``; a chapter calls it before loading its data."""
+        self._start()
+        for pool in self._pools:
+            pool.submit(_ready)
+
+    def worker_pids(self) -> set[int]:
+        """The process ids of the running workers (empty before the first ``run``)."""
+        return {pid for pool in self._pools for pid in (pool._processes or {})}
 
     def run(self, jobs: Sequence[Job], splits: dict) -> Iterator[str]:
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        from skelrnn.models import ModelConfig
+        from skelrnn.train import MODEL_POOL_SIZE, ModelPool, TrainConfig
+
         if not jobs:
             return
         self._start()
         splits_file = str(self._splits_file(splits))
+        costs = {k: relative_cost(job.model) for k, job in enumerate(jobs)}
+        keys = {k: ModelPool._key(ModelConfig(**job.model), TrainConfig(**job.train)) for k, job in enumerate(jobs)}
         # Longest processing time first, so that no worker is left with a long run while the
         # others idle; results are still yielded in the order of ``jobs``.
-        order = sorted(range(len(jobs)), key=lambda k: -relative_cost(jobs[k].model))
-        futures = {k: self._pool.submit(_worker_job, jobs[k], splits_file) for k in order}
-        for k in range(len(jobs)):
-            yield futures[k].result()
+        pending = sorted(range(len(jobs)), key=lambda k: -costs[k])
+        running, results, idle, emitted = {}, {}, list(range(self.workers)), 0
+        while emitted < len(jobs):
+            while idle and pending:
+                w = idle.pop(0)
+                elsewhere = {key for other, warm in enumerate(self._warm) if other != w for key in warm}
+                k = next_job(pending, costs, keys, set(self._warm[w]), elsewhere)
+                pending.remove(k)
+                running[self._pools[w].submit(_worker_job, jobs[k], splits_file)] = (w, k)
+                warm = [key for key in self._warm[w] if key != keys[k]] + [keys[k]]
+                self._warm[w] = warm[-MODEL_POOL_SIZE:]
+            if emitted in results:
+                yield results.pop(emitted)
+                emitted += 1
+                continue
+            finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
+            for future in finished:
+                w, k = running.pop(future)
+                idle.append(w)
+                results[k] = future.result()
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-            self._pool = None
+        for pool in self._pools:
+            pool.shutdown(cancel_futures=True)
+        self._pools, self._warm = [], []
         if self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
             self._folder = None

@@ -42,7 +42,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -652,22 +652,31 @@ def make_sequence(name, config: SyntheticConfig | None = None) -> ntu.SkeletonSe
 # ---------------------------------------------------------------------------------------------
 
 
-def _write_batch(out_dir: str, config: SyntheticConfig, groups: list[list[ntu.SampleName]]) -> list[str]:
-    """Write the files of a batch of performances (each group: the camera views of one performance)."""
+def _write_batch(out_dir: str, config: SyntheticConfig, groups: list[list[ntu.SampleName]], step: int = 1) -> list[str]:
+    """Write the files of a batch of performances (each group: the camera views of one performance),
+    keeping one frame in ``step`` (a sensor slower than the Kinect's 30 fps)."""
     paths = []
     for group in groups:
         first = group[0]
         perf = _performance(first.setup, first.subject, first.replication, first.action, config)
         for name in group:
             path = Path(out_dir) / f"{name}.skeleton"
-            ntu.write_skeleton(path, _view(perf, name, config), digits=config.digits, fsync=False)
+            view = _view(perf, name, config)
+            if step > 1:
+                view = replace(
+                    view, joints=view.joints[::step], body_info=view.body_info[::step], present=view.present[::step]
+                )
+            ntu.write_skeleton(path, view, digits=config.digits, fsync=False)
             paths.append(str(path))
     return paths
 
 
-def _write_performances(out_dir: Path, config: SyntheticConfig, names: list[ntu.SampleName], workers) -> None:
+def _write_performances(
+    out_dir: Path, config: SyntheticConfig, names: list[ntu.SampleName], workers, step: int = 1
+) -> None:
     """Write the files ``names`` in ``workers`` processes: one task per batch of whole performances
-    (the motion is made once for its cameras, and big tasks keep the pool's overhead small)."""
+    (the motion is made once for its cameras, and big tasks keep the pool's overhead small); one
+    frame in ``step`` is kept."""
     groups: dict[tuple[int, int, int, int], list[ntu.SampleName]] = {}
     for name in names:
         groups.setdefault((name.setup, name.subject, name.replication, name.action), []).append(name)
@@ -676,12 +685,12 @@ def _write_performances(out_dir: Path, config: SyntheticConfig, names: list[ntu.
     for spot in SPOTS.values():  # the arm's inverse kinematics once, before the workers fork
         reach(spot)
     if workers <= 1:
-        _write_batch(str(out_dir), config, group_list)
+        _write_batch(str(out_dir), config, group_list, step)
     else:
         n_batches = min(len(group_list), 8 * workers)
         batches = [group_list[i::n_batches] for i in range(n_batches)]
         with process_pool(workers) as pool:
-            list(pool.map(_write_batch, [str(out_dir)] * n_batches, [config] * n_batches, batches))
+            list(pool.map(_write_batch, [str(out_dir)] * n_batches, [config] * n_batches, batches, [step] * n_batches))
 
 
 def _manifest_matches(out_dir: Path, config: SyntheticConfig, names: list[str]) -> bool:
@@ -744,32 +753,43 @@ def generate(
     return paths
 
 
-# Subjects of ``write_small_folder``: five of NTU's cross-subject training subjects, one of the
-# thesis's validation subjects, three test subjects.
-SMALL_FOLDER_SUBJECTS = {"train": (1, 2, 4, 5, 8), "validation": (25,), "test": (3, 6, 7)}
+# Subjects of ``write_small_folder``: seven on NTU's cross-subject training side (five training
+# subjects and two of the thesis's validation subjects) and seven test subjects.
+SMALL_FOLDER_SUBJECTS = {"train": (1, 2, 4, 5, 8), "validation": (25, 27), "test": (3, 6, 7, 10, 11, 12, 20)}
 
 
 def write_small_folder(folder, seed: int = 0, workers: int | None = None) -> int:
-    """A folder shaped like a small real Kinect dataset (a few hundred short sequences, few
-    subjects), for checking that the profiles fit the data: NTU's first 20 actions, sequences of
-    16 to 76 frames at 30 fps, one replication, three cameras, and only the subjects of
-    ``SMALL_FOLDER_SUBJECTS``. Returns the number of ``.skeleton`` files written."""
+    """A folder shaped like a small real Kinect dataset, for checking that the profiles fit such
+    data: 560 sequences of NTU's first 20 actions from one camera at 15 fps, 13 to 76 frames
+    each, two performances of each action by each of the 14 subjects of ``SMALL_FOLDER_SUBJECTS``
+    (a cross-subject split of 7 and 7). Returns the number of ``.skeleton`` files written."""
     keep = sorted({s for subjects in SMALL_FOLDER_SUBJECTS.values() for s in subjects})
-    config = SyntheticConfig(n_subjects=max(keep), actions=tuple(range(1, 21)), min_frames=16, max_frames=76, seed=seed)
-    return write_folder(folder, config, keep, workers)
+    config = SyntheticConfig(n_subjects=max(keep), n_replications=2, n_cameras=1, actions=tuple(range(1, 21)),
+                             min_frames=26, max_frames=152, seed=seed)  # fmt: skip
+    return write_folder(folder, config, keep, workers, fps=15)
 
 
-def write_folder(folder, config: SyntheticConfig, subjects=None, workers: int | None = None) -> int:
+def write_folder(folder, config: SyntheticConfig, subjects=None, workers: int | None = None, fps: float = 30) -> int:
     """The files of ``config`` whose performer is in ``subjects`` (numbers in 1..``n_subjects``; None:
     every one), written to ``folder`` as a reader's own folder would be: ``.skeleton`` files and no
     manifest (``generate`` writes the embedded dataset, with its manifest). Used for folders shaped
-    unlike NTU (one camera, one subject per split, few classes). Returns the number of files."""
+    unlike NTU (one camera, one subject per split, few classes, a slower sensor). ``fps`` below 30
+    keeps one frame in ``30 / fps`` (an integer) of each 30 fps performance (``config``'s lengths
+    are in frames at 30 fps) and declares the rate in ``dataset.json``, as a reader declares theirs
+    (``dataset.declared_fps``). Returns the number of files."""
     keep = set(range(1, config.n_subjects + 1)) if subjects is None else {int(s) for s in subjects}
     outside = sorted(s for s in keep if not 1 <= s <= config.n_subjects)
     if outside or not keep:
         raise ValueError(f"subjects: expected numbers in 1..{config.n_subjects} (n_subjects), got {sorted(keep)}")
+    step = 30 / fps if isinstance(fps, (int, float)) and not isinstance(fps, bool) and fps > 0 else 0
+    if step < 1 or step != round(step):
+        raise ValueError(f"fps: expected 30 divided by a whole number (30, 15, 10, 7.5, 6, 5, ...), got {fps!r}")
     names = [n for n in sample_names(config) if n.subject in keep]
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    _write_performances(folder, config, names, workers)
+    _write_performances(folder, config, names, workers, int(round(step)))
+    if step > 1:
+        from skelrnn.io import write_json_atomic
+
+        write_json_atomic(folder / "dataset.json", {"fps": fps})
     return len(names)

@@ -58,7 +58,10 @@ class TrainConfig:
                       evaluation are the result. False: ``max_epochs`` at the initial rate, the
                       last weights.
     bucketing         length-bucketed batches (``dataset.bucket_batches``)
-    pad_multiple      padded lengths are rounded up to a multiple (fewer distinct shapes to trace)
+    pad_multiple      padded lengths are rounded up to a multiple (fewer distinct shapes to
+                      compile); None: the backend's (``backend.default_pad_multiple``: 16 on
+                      JAX, 1 on TensorFlow and torch, which compile no shape twice), resolved
+                      here so that the record says which
     inattention_steps a model with an every-step head (appendix A) is trained on the mean of
                       -log p_t^y over the |S| real steps where p_t^y is lowest (eq. 12,
                       ``losses.InattentionLoss``); None: over every real step (eq. 11). A
@@ -80,10 +83,14 @@ class TrainConfig:
     lr_decay: float = 0.1
     min_learning_rate: float = 5e-6
     bucketing: bool = True
-    pad_multiple: int = 8
+    pad_multiple: int | None = 8
     inattention_steps: int | None = None
 
     def __post_init__(self):
+        if self.pad_multiple is None:
+            from skelrnn.backend import default_pad_multiple
+
+            object.__setattr__(self, "pad_multiple", default_pad_multiple())
         for name in ("batch_size", "max_epochs", "eval_every", "patience", "pad_multiple"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name}: expected an integer >= 1, got {getattr(self, name)!r}")
@@ -172,6 +179,9 @@ def _compile(model, cfg: TrainConfig, every_step: bool = False) -> None:
     )
 
 
+MODEL_POOL_SIZE = 4  # models a ModelPool keeps (sweep.LocalProcesses mirrors its workers' pools)
+
+
 class ModelPool:
     """Compiled models kept for the next run of the same architecture in this process (``sweep``
     gives each worker one).
@@ -186,7 +196,7 @@ class ModelPool:
     models are kept, the least recently used dropped first.
     """
 
-    def __init__(self, size: int = 4):
+    def __init__(self, size: int = MODEL_POOL_SIZE):
         if int(size) < 1:
             raise ValueError(f"size: expected an integer >= 1, got {size!r}")
         self.size = int(size)
@@ -230,7 +240,7 @@ def _every_step(model_config) -> bool:
     return HEADS[model_config.head][1]
 
 
-def evaluate(scoring_model, features, labels, batch_size: int, pad_multiple: int) -> dict:
+def evaluate(scoring_model, features, labels, batch_size: int, pad_multiple: int | None) -> dict:
     """Accuracy on ``(features, labels)``, how many distinct classes are predicted there, and
     ``score_activity``: for each class, the share of the sequences on which its ReLU score
     (thesis fig. 11) is positive, ``(n_classes,)``.
@@ -242,17 +252,18 @@ def evaluate(scoring_model, features, labels, batch_size: int, pad_multiple: int
     probability over the real steps, and a score counts as positive on a sequence when it is
     positive at one of its real steps.
     """
+    from skelrnn.backend import default_pad_multiple, predict_function
     from skelrnn.dataset import SequenceBatches
 
-    batches = SequenceBatches(
-        features, labels, batch_size=batch_size, bucketing=True, shuffle=False, multiple=pad_multiple
-    )
+    multiple = default_pad_multiple() if pad_multiple is None else pad_multiple
+    batches = SequenceBatches(features, labels, batch_size=batch_size, bucketing=True, shuffle=False, multiple=multiple)
+    predict = predict_function(scoring_model)
     correct, predicted, positive = 0, set(), 0
     for k in range(len(batches)):
         x, y = batches[k]
         if len(y) < batch_size:  # pad the short batch: one traced shape, padding rows ignored
             x = np.concatenate([x, np.zeros((batch_size - len(y), *x.shape[1:]), x.dtype)])
-        scores, probabilities = (np.asarray(a)[: len(y)] for a in scoring_model.predict_on_batch(x))
+        scores, probabilities = (a[: len(y)] for a in predict(x))
         if probabilities.ndim == 3:  # every step: the real steps' mean, a score live anywhere real
             real = np.any(x[: len(y)] != 0, axis=-1)[..., None]
             probabilities = probabilities.sum(axis=1)  # zero at padding: the sum ranks as the mean does
@@ -280,16 +291,20 @@ def _train_until_evaluation(model, batches, state: dict, cfg: TrainConfig, budge
     ``state``. Returns the sample-weighted mean loss and accuracy of those updates, and whether
     the budget is spent.
 
-    Batches of different lengths go straight to the compiled train step (Keras relaxes the traced
-    shape after the first few lengths); ``fit`` on a ``PyDataset`` would fix the time dimension
-    from its first batches and reject the longer ones that bucketing produces.
+    Batches of different lengths go straight to the compiled train step
+    (``backend.train_step_function``: on TensorFlow one graph for every length); ``fit`` on a
+    ``PyDataset`` would fix the time dimension from its first batches and reject the longer ones
+    that bucketing produces.
     """
+    from skelrnn.backend import train_step_function
+
+    step = train_step_function(model)
     total = loss_sum = correct = 0.0
     while True:
         if state["batch"] == 0 or batches.epoch != state["epoch"]:
             batches.set_epoch(state["epoch"])  # batches depend only on (seed, epoch): resumable anywhere
         x, y = batches[state["batch"]]
-        logs = model.train_on_batch(x, y, return_dict=True)
+        logs = step(x, y)
         total += len(y)
         loss_sum += float(logs["loss"]) * len(y)
         correct += float(logs["accuracy"]) * len(y)

@@ -28,7 +28,7 @@ $(VENV)/.book: pyproject.toml | $(PY)
 # is on the machine (a plain `torch` would pull the CUDA build, gigabytes).
 TORCH ?= torch==2.13.0
 $(VENV)/.test: pyproject.toml | $(PY)
-	$(PIP) install -e ".[book,tensorflow,jax,test,dev]" "$(TORCH)"
+	$(PIP) install -e ".[book,tensorflow,jax,test,dev,ray]" "$(TORCH)"
 	touch $@ $(VENV)/.book
 
 ## make book: execute every chapter (quick profile, CPU, embedded data), then build _build/html
@@ -49,7 +49,8 @@ chromium:
 ## engine tests again on JAX and torch (with the losses, layers and Keras's gradients against
 ## backpropagation by hand: gradients and masks are backend code), the book build (smoke profile)
 ## and the site test; then every chapter again on JAX, on a folder shaped unlike NTU (one camera,
-## one subject per split, four classes), and on torch with the embedded data.
+## one subject per split, four classes), and on torch with the embedded data; and chapter 04 with
+## its runs on a Ray instance (`--executor ray`).
 ENGINE_TESTS := tests/test_train.py tests/test_models.py tests/test_sweep.py tests/test_losses.py tests/test_layers.py \
 	tests/test_rnn_math.py::test_bptt_matches_finite_differences_and_keras
 ODD_FOLDER := _build/one-camera-folder
@@ -57,17 +58,33 @@ ODD_FOLDER := _build/one-camera-folder
 # compiles without LLVM's optimisation passes: chapter 03 on JAX takes 1.3 min instead of 2.2,
 # the engine tests 182 s instead of 256. No test compares numbers across these settings.
 JAX_TESTS := KERAS_BACKEND=jax XLA_FLAGS="--xla_backend_optimization_level=0 --xla_llvm_disable_expensive_passes=true"
+# Two lanes side by side (make -j2): most steps keep one core busy at a time (tracing and
+# compiling are single-threaded) and CI has two. Lane one: the TensorFlow book, the tests and
+# the site test, the torch book. Lane two: the engine tests on JAX and torch, the JAX book, the
+# Ray chapter. Steps that read the embedded data wait for the TensorFlow book, which generates it.
 test: $(VENV)/.test chromium
 	$(PY) -m ruff check lib tests benchmarks
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-torch-book test-ray-book
+
+.PHONY: test-tf-book test-tf-suite test-torch-book test-jax-engine test-torch-engine test-jax-book test-ray-book
+test-tf-book: $(VENV)/.test
 	$(PY) -m skelrnn book --profile smoke --output _build/smoke --results-dir _build/smoke/results
+test-tf-suite: test-tf-book
 	SKELRNN_SITE=_build/smoke/_build/html $(PY) -m pytest tests -p no:cacheprovider
+test-torch-book: test-tf-suite
+	KERAS_BACKEND=torch $(PY) -m skelrnn book --profile smoke --output _build/smoke-torch \
+	  --results-dir _build/smoke-torch/results
+test-jax-engine: $(VENV)/.test
 	$(JAX_TESTS) $(PY) -m pytest $(ENGINE_TESTS) -p no:cacheprovider
+test-torch-engine: test-jax-engine
 	KERAS_BACKEND=torch $(PY) -m pytest $(ENGINE_TESTS) -p no:cacheprovider
+test-jax-book: test-torch-engine
 	$(PY) -m skelrnn data synth $(ODD_FOLDER) --cameras 1 --subjects 1,3,25 --actions 1-4 --max-frames 90
 	$(JAX_TESTS) $(PY) -m skelrnn book --profile smoke --data-dir $(ODD_FOLDER) --output _build/smoke-jax \
 	  --results-dir _build/smoke-jax/results
-	KERAS_BACKEND=torch $(PY) -m skelrnn book --profile smoke --output _build/smoke-torch \
-	  --results-dir _build/smoke-torch/results
+test-ray-book: test-jax-book test-tf-book
+	$(PY) -m skelrnn book --profile smoke --chapters 04 --executor ray --ray-address local --output _build/smoke-ray \
+	  --results-dir _build/smoke-ray/results
 
 lint: $(VENV)/.test
 	$(PY) -m ruff check lib tests benchmarks

@@ -45,7 +45,13 @@ def test_the_page_shows_every_cell_from_its_records_and_serves_them(tmp_path):
     assert rows[("table 10", "2D tracking")]["min"] == 57.0, "values computed in the chapter come from its file"
 
     stage = tmp_path / "stage"
+    (stage / "book").mkdir(parents=True)
+    cluster_page = f"# On a cluster\n\nBefore.\n\n{results_page.COST_TABLE_MARKER}\n\nAfter.\n"
+    (stage / "book" / "cluster.md").write_text(cluster_page)
     page = results_page.write_page(stage, results, "quick").read_text()
+    filled = (stage / "book" / "cluster.md").read_text()
+    assert "Before.\n\n| chapter | runs | hours per run | hours in all |" in filled, "the cluster page's table"
+    assert "| baselines | 3 | 0.28 | 0.8 |\n\nAfter." in filled and results_page.COST_TABLE_MARKER not in filled
     assert "| GRU | 100 units | 79.2 | 75.0 [70.0, 80.0] | 2 | within |" in page
     assert "| RNN | 100 units | 43.58 | 40.0 | 1 | below |" in page, "the thesis's value exactly as printed"
     # simulated videos against real ones, and a table-9 value in table 10's place: no verdict

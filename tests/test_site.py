@@ -184,12 +184,21 @@ def test_every_page_loads_without_errors(browser, server, site):
         "book/bibliography.html",
         "book/results.html",
         "book/reproducing.html",
+        "book/cluster.html",
     ]
     for html in pages:
         assert (site / html).is_file(), html
         page, errors, blocked = open_offline(browser, f"{server}/{html}")
         assert not blocked and not errors, (html, blocked, errors)
         page.close()
+
+
+def test_the_cluster_page_gives_the_cost_of_each_chapter_from_the_build(browser, server):
+    page, errors, blocked = open_offline(browser, f"{server}/book/cluster.html")
+    costs = page.inner_text("section#what-it-costs")
+    rows = page.eval_on_selector_all("section#what-it-costs table tbody tr", "els => els.map(e => e.innerText)")
+    assert "baselines" in costs and len(rows) >= 5, rows  # one row a training chapter, from its records
+    assert not blocked and not errors, (blocked, errors)
 
 
 def test_the_results_page_gives_every_table_with_links_to_its_records(browser, server, site):

@@ -1,8 +1,10 @@
 """The runner: shared runs are trained once, records are reused, workers change nothing."""
 
+import keras
 import numpy as np
+import pytest
 
-from skelrnn import dataset, sweep, synthetic, train
+from skelrnn import dataset, results, sweep, synthetic, train
 from skelrnn.tables import Cell
 
 SYNTHETIC = {"n_replications": 1, "n_cameras": 1, "actions": (8, 9), "max_frames": 40}
@@ -11,9 +13,7 @@ TRAIN = {"batch_size": 8, "max_epochs": 2, "eval_every": 3, "patience": 1, "min_
 
 
 def without_time(record):
-    record = {k: v for k, v in record.to_dict().items() if k not in train.RUN_TIME_FIELDS}
-    record["history"] = [{k: v for k, v in h.items() if k != "seconds"} for h in record["history"]]
-    return record
+    return results.outcome(record.to_dict())
 
 
 def test_prepare_splits_caps_each_split_and_thins_frames(tmp_path):
@@ -177,7 +177,8 @@ def test_a_trained_model_comes_back_with_the_weights_its_record_measured(tmp_pat
     chapter.seeds = chapter.claim_seeds = [0]
     chapter.width_scale, chapter.train_settings, chapter.n_classes = 1.0, TRAIN, 2
     chapter.P = type("P", (), {"baseline_model": BASELINE, "dataset_name": "tiny"})
-    chapter.records, chapter.runs, chapter.profile = tmp_path / "records", tmp_path / "runs", "test"
+    chapter.records, chapter.runs_root, chapter.profile = tmp_path / "records", tmp_path / "runs", "test"
+    chapter.runs = chapter.runs_root / keras.backend.backend()  # as a chapter sets it up
     chapter.executor = sweep.InProcess()
     chapter._features = {"{}": dataset.prepare_splits(data, max_train=24, max_eval=16, frame_step=5)}
     cell = Cell("t", "baseline", "x", "1.0")
@@ -188,6 +189,7 @@ def test_a_trained_model_comes_back_with_the_weights_its_record_measured(tmp_pat
         return train.evaluate(models.scoring_model(model), *test, TRAIN["batch_size"], TRAIN["pad_multiple"])
 
     first = chapter.trained_model(cell, 0)
+    assert (chapter.runs / sweep.record_key(record) / "best.weights.h5").is_file(), "the backend's own folder"
     assert accuracy(first)["accuracy"] == record.test_accuracy
     assert chapter.trained_model(cell, 0) is first, "built once a chapter"
     shutil.rmtree(chapter.runs)
@@ -211,3 +213,18 @@ def test_a_free_worker_takes_the_seeds_of_the_model_it_traced_before_another_mod
     assert sweep.next_job([2, 5], costs, keys, {"small"}, {"wide"}) == 2
     # Every comparable job held elsewhere: the longest.
     assert sweep.next_job([1, 2], costs, keys, set(), {"wide"}) == 1
+
+
+def test_a_chapter_chooses_its_executor_by_name():
+    from skelrnn.ray_executor import RayExecutor
+
+    assert isinstance(sweep.make_executor("local", 1), sweep.InProcess)
+    two = sweep.make_executor("local", 2)
+    assert isinstance(two, sweep.LocalProcesses) and two.describe() == "2 processes on this machine"
+    ray = sweep.make_executor("ray", 2, {"address": "head:6379", "gpus_per_run": 0.25})
+    assert isinstance(ray, RayExecutor) and ray.describe() == "Ray (head:6379): workers of 1 CPU and 0.25 GPU a run"
+    assert ray.name == "ray (head:6379)", "what records say trained them"
+    with pytest.raises(ValueError, match="executor 'slurm': expected one of"):
+        sweep.make_executor("slurm", 1)
+    with pytest.raises(ValueError, match=r"ray_options \['address'\]: options of the executor 'ray'"):
+        sweep.make_executor("local", 2, {"address": "head:6379"})

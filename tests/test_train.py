@@ -13,7 +13,7 @@ import keras
 import numpy as np
 import pytest
 
-from skelrnn import models, train
+from skelrnn import models, results, train
 
 SCRIPT = textwrap.dedent(
     """
@@ -50,9 +50,7 @@ SCRIPT = textwrap.dedent(
 
 
 def without_time(record: dict) -> dict:
-    record = {k: v for k, v in record.items() if k not in train.RUN_TIME_FIELDS}
-    record["history"] = [{k: v for k, v in h.items() if k != "seconds"} for h in record["history"]]
-    return record
+    return results.outcome(record)
 
 
 def run_script(tmp_path: Path, name: str, epochs: int = 6, kill_after_update: int | None = None) -> dict | None:
@@ -167,6 +165,22 @@ def test_a_finished_record_is_not_trained_again_and_changes_retrain(tmp_path, mo
     (tmp_path / "r.json").write_text(json.dumps(old))
     with pytest.raises(AssertionError, match="trained again"):
         train.train_run(mc, cfg, data, tmp_path / "run2", tmp_path / "r.json", seed=0, log=lambda s: None)
+
+
+def test_a_checkpoint_of_another_backend_is_not_resumed(tmp_path):
+    cfg = train.TrainConfig(batch_size=32, max_epochs=2, eval_every=3, early_stopping=False, pad_multiple=4)
+    mc = models.ModelConfig(n_features=4, n_classes=3, units=4, layers=1, keep_prob=1.0)
+    data = drift_splits()
+    train.train_run(mc, cfg, data, tmp_path / "run", tmp_path / "a.json", seed=0, log=lambda s: None)
+    again = train.train_run(mc, cfg, data, tmp_path / "run", tmp_path / "b.json", seed=0, log=lambda s: None)
+    assert again.resumed == 1, "the same backend resumes the run's last checkpoint (here: its end)"
+    state = json.loads((tmp_path / "run" / "state.json").read_text())
+    assert state["header"]["backend"] == keras.backend.backend()
+    state["header"]["backend"] = "another backend"  # as if another backend had trained it
+    (tmp_path / "run" / "state.json").write_text(json.dumps(state))
+    fresh = train.train_run(mc, cfg, data, tmp_path / "run", tmp_path / "c.json", seed=0, log=lambda s: None)
+    assert fresh.resumed == 0 and fresh.updates == 6, "trained here, from the first update"
+    assert results.outcome(fresh.to_dict()) == results.outcome(again.to_dict())
 
 
 def test_an_update_budget_ends_the_run_mid_epoch_whatever_the_epochs(tmp_path):

@@ -4,6 +4,7 @@ skelrnn book --profile quick                         # execute every chapter, bu
 skelrnn book --profile full --data-dir /data/ntu     # the thesis's settings on your NTU RGB+D copy
 skelrnn book --chapters 03,05 --force                # run these chapters again, reuse the others
 skelrnn book --no-solutions                          # a teacher's site: exercises without solutions
+skelrnn book --profile full --executor ray --ray-address HEAD:6379 --gpus-per-run 0.25   # on a Ray cluster
 skelrnn data inspect /data/ntu                       # what a folder of .skeleton files holds
 skelrnn data synth /tmp/synthetic                    # write the embedded dataset as .skeleton files
 skelrnn data synth /tmp/odd --cameras 1 --subjects 1,3,25 --actions 1-4   # a folder shaped unlike NTU
@@ -46,6 +47,25 @@ def _parser() -> argparse.ArgumentParser:
     book.add_argument("--no-solutions", action="store_true", help="build the site without the exercises' solutions")
     book.add_argument("--output", type=Path, default=Path("."), help="site goes to OUTPUT/_build/html")
     book.add_argument("--results-dir", type=Path, default=None, help="default: the repository's results/")
+    book.add_argument(
+        "--executor",
+        choices=("local", "ray"),
+        default="local",
+        help="where runs train: this machine (default) or a Ray cluster (pip install -e '.[ray]')",
+    )
+    book.add_argument(
+        "--ray-address",
+        default=None,
+        help="with --executor ray: the cluster's head, host:port as `ray start --head` printed it "
+        "(default: RAY_ADDRESS, or the cluster `ray start` started here, else a new instance; local: a new one)",
+    )
+    book.add_argument("--cpus-per-run", type=float, default=None, help="with --executor ray: CPUs a run takes (1)")
+    book.add_argument(
+        "--gpus-per-run",
+        type=float,
+        default=None,
+        help="with --executor ray: the share of a GPU a run takes, e.g. 0.25 for four runs a GPU (0)",
+    )
     data = sub.add_parser("data", help="inspect a folder of .skeleton files, or write the synthetic one")
     data_sub = data.add_subparsers(dest="action", required=True)
     inspect = data_sub.add_parser("inspect", help="counts, classes, subjects, lengths, bad and skipped files")
@@ -109,9 +129,9 @@ def _book(args, root: Path) -> int:
     if args.chapters:
         chapters = run.select_chapters(root, [c for item in args.chapters for c in item.split(",") if c])
     results_dir = Path(args.results_dir or root / "results").resolve()
-    if args.profile == "full":
+    parameters = {"seed": args.seed, **_executor_parameters(args)}
+    if args.profile == "full" and args.executor == "local":
         _warn_without_gpu(results_dir)
-    parameters = {"seed": args.seed}
     if args.data_dir is not None:
         parameters["data_dir"] = str(args.data_dir.resolve())
     start = time.perf_counter()
@@ -120,6 +140,30 @@ def _book(args, root: Path) -> int:
     print(report.summary(backend))
     print(f"[skelrnn] site: {report.site}/index.html ({time.perf_counter() - start:.0f} s)")
     return 1 if report.failed else 0
+
+
+def _executor_parameters(args) -> dict:
+    """The chapters' ``executor`` and ``ray_options`` parameters (none for the default, so that a
+    chapter's cache key stays as it was); a Ray cluster that cannot take the runs (unreachable, no
+    GPU for a GPU share) is refused here, before any chapter trains."""
+    options = {"address": args.ray_address, "cpus_per_run": args.cpus_per_run, "gpus_per_run": args.gpus_per_run}
+    options = {k: v for k, v in options.items() if v is not None}
+    if args.executor == "local":
+        if options:
+            flags = ", ".join(f"--{'ray-address' if k == 'address' else k.replace('_', '-')}" for k in options)
+            raise SystemExit(f"{flags}: options of the Ray executor (add --executor ray)")
+        return {}
+    try:
+        from skelrnn.ray_executor import RayExecutor
+
+        cluster = RayExecutor(**options)
+        try:
+            print(f"[skelrnn] Ray: the cluster takes {cluster.capacity()} runs side by side")
+        finally:
+            cluster.close()
+    except (ImportError, ConnectionError, RuntimeError, ValueError) as e:
+        raise SystemExit(f"--executor ray: {e}") from None
+    return {"executor": "ray", "ray_options": options}
 
 
 def _numbers(text: str, option: str = "--actions") -> tuple[int, ...]:

@@ -20,14 +20,13 @@ def fit_training_to_data(settings: dict, n_train: int, min_evaluations: int = 1,
     the batch never exceeds the split, and the run's budget (``max_epochs`` passes, capped by
     ``max_updates``) holds at least ``min_evaluations`` evaluations (``eval_every`` is lowered when
     it would not: the thesis's 500 updates are over three epochs of NTU, and over seventy of a
-    folder of 227 sequences). Each change is logged. A ``pad_multiple`` of None becomes the
-    backend's (``backend.default_pad_multiple``)."""
-    from skelrnn.backend import default_pad_multiple
+    folder of 227 sequences). Each change is logged. A ``pad_multiple`` comes back as ``TrainConfig``
+    resolves it (None: the backend's)."""
     from skelrnn.train import TrainConfig, update_budget
 
     out = dict(settings)
-    if out.get("pad_multiple", 8) is None:
-        out["pad_multiple"] = default_pad_multiple()
+    if "pad_multiple" in out:
+        out["pad_multiple"] = TrainConfig(**out).pad_multiple
     if out["batch_size"] > n_train:
         log(f"batch size {out['batch_size']} > the {n_train} training sequences: batches of {n_train}")
         out["batch_size"] = n_train
@@ -52,21 +51,27 @@ class TrainingChapter:
 
     def __init__(
         self, chapter: str, profile: str, seed: int, results_dir, data_dir=None, runs_dir="_build/runs",
-        strict: bool = False,
+        strict: bool = False, executor: str = "local", ray_options: dict | None = None,
     ):  # fmt: skip
+        import keras
+
         from skelrnn import dataset, profiles, sweep
 
         self.P = P = profiles.get(chapter, profile)
         self.full_profile = profiles.get(chapter, "full")  # for the chapters' cost arithmetic
         self.profile, self.data_dir = profile, data_dir
         self.records = Path(results_dir) / profile / "training"
-        self.runs = Path(runs_dir) / profile
+        # Each backend keeps its own checkpoints and best weights (a run's name does not say the
+        # backend; its record does): a run of one never finishes from, or overwrites, another's.
+        self.runs_root = Path(runs_dir) / profile
+        self.runs = self.runs_root / keras.backend.backend()
         self.seeds = [seed + s for s in P.seeds]
         self.claim_seeds = [seed + s for s in P.claim_seeds]  # the cells that a thesis claim compares
         self.baseline_seeds = [seed + s for s in P.baseline_seeds]
         self.width_scale = P.width_scale
         self.notes: list[str] = []  # what the set-up adapted to the data, shown in the header
-        self.executor = sweep.LocalProcesses(P.workers) if P.workers > 1 else sweep.InProcess()
+        # ``executor``: where the runs train (sweep.make_executor): this machine, or a Ray cluster.
+        self.executor = sweep.make_executor(executor, P.workers, ray_options)
         self.executor.start()  # the workers import the backend while the data loads
         self.data = dataset.load_or_generate(data_dir, P.synthetic, strict=strict, log=self.notes.append)
         self.indices, self.frame_step = dataset.choose_splits(
@@ -99,7 +104,7 @@ class TrainingChapter:
 
         return (
             f"skelrnn {skelrnn.__version__}, profile: {self.profile}, seeds {self.seeds} "
-            f"(improved baseline {self.baseline_seeds})\n"
+            f"(improved baseline {self.baseline_seeds}), runs trained by: {self.executor.describe()}\n"
             + ", ".join(f"{k} {v}" for k, v in describe().items())
             + "".join(f"\n{note}" for note in self.notes)
         )
@@ -201,10 +206,13 @@ class TrainingChapter:
         """The Keras model of ``cell``'s run with ``seed`` (trained by ``run`` before), holding the
         weights its record's test accuracy was measured with (the best evaluation's, from the run's
         folder). A run folder that is gone is made again by training the run once more: the same
-        seed on the same machine gives the same weights (tested), so the record still holds. The
+        seed on the same machine and backend gives the same weights (tested), so the record still holds
+        (on another backend it does not, and the chapter says so). The
         model is built once a chapter: a second call returns the same object, whose traced scoring
         step ``score_poses`` reuses."""
         import tempfile
+
+        import keras
 
         from skelrnn import models, sweep, train
         from skelrnn.results import read_run_record
@@ -222,9 +230,14 @@ class TrainingChapter:
         record = read_run_record(path)  # a missing record: call run() first
         if record.weights != "best evaluation":
             raise ValueError(f"{path}: the run kept its last weights, not its best evaluation's (no early stopping)")
-        run_dir = self.runs / path.stem
+        backend = record.environment.get("backend", keras.backend.backend())
+        run_dir = self.runs_root / backend / path.stem  # the weights of the backend that trained it
         config = models.ModelConfig(**record.model)
         if not (run_dir / "best.weights.h5").is_file():
+            if backend != keras.backend.backend():
+                run_dir = self.runs / path.stem
+                print(f"{path.name}: trained on {backend}, whose weights are gone; trained again on "
+                      f"{keras.backend.backend()}, same seed, other weights than its record measured")  # fmt: skip
             with tempfile.TemporaryDirectory() as scratch:
                 train.train_run(config, train.TrainConfig(**record.train), splits, run_dir, Path(scratch) / path.name,
                                 seed=seed, profile=self.profile, dataset_name=record.dataset["name"],

@@ -125,21 +125,18 @@ def train_memory_task(cell: str, length: int, cfg: MemoryTaskConfig, seed: int) 
 
 def _trained_runs(todo, cfg: MemoryTaskConfig, workers: int):
     """``train_memory_task`` of each ``(cell, length, seed)`` of ``todo``, yielded as they end: in
-    this process, or in ``workers`` processes (spawned, as ``sweep.LocalProcesses``'s are, with
-    ``cpu_count / workers`` backend threads each: one small network keeps one core busy)."""
+    this process, or in ``workers`` processes (``sweep.backend_process_pool``, as
+    ``sweep.LocalProcesses``'s are, ``cpu_count / workers`` backend threads each: one small network
+    keeps one core busy)."""
     if workers <= 1 or len(todo) <= 1:
         for cell, length, seed in todo:
             yield train_memory_task(cell, length, cfg, seed)
         return
-    import multiprocessing
-    import os
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import as_completed
 
-    from skelrnn.sweep import init_worker
+    from skelrnn.sweep import backend_process_pool
 
-    threads = max(1, (os.cpu_count() or 1) // workers)
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, context, init_worker, (threads,)) as pool:
+    with backend_process_pool(workers) as pool:
         futures = [pool.submit(train_memory_task, cell, length, cfg, seed) for cell, length, seed in todo]
         for future in as_completed(futures):
             yield future.result()

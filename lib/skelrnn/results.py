@@ -16,13 +16,29 @@ from pathlib import Path
 
 from skelrnn.io import read_json, write_json_atomic
 
-__all__ = ["RECORD_FORMAT", "RUN_TIME_FIELDS", "RunRecord", "write_run_record", "read_run_record", "identity_dict"]
+__all__ = [
+    "RECORD_FORMAT", "RUN_TIME_FIELDS", "RUN_PLACE_FIELDS", "outcome", "RunRecord", "write_run_record",
+    "read_run_record", "identity_dict",
+]  # fmt: skip
 
 # Version 3: models describe their front-end and head (ModelConfig.front_end, .head).
 # Version 4: evaluation every ``eval_every`` updates; history per evaluation, best_update, updates.
 RECORD_FORMAT = 4
 # Fields that measure time: they differ between an interrupted and a straight run.
 RUN_TIME_FIELDS = ("wall_seconds", "seconds", "resumed")
+# Keys of a record's ``environment`` that say what trained the run and where (``sweep`` executors).
+RUN_PLACE_FIELDS = ("executor", "node")
+
+
+def outcome(record: dict) -> dict:
+    """A record (``RunRecord.to_dict()``) without what depends on when and where it ran: the
+    ``RUN_TIME_FIELDS`` (each evaluation's ``seconds`` too) and the ``environment``'s
+    ``RUN_PLACE_FIELDS``. Two runs of one job on one kind of machine have equal outcomes, whichever
+    executor trained them, and whether or not they were interrupted and resumed (tested)."""
+    out = {k: v for k, v in record.items() if k not in RUN_TIME_FIELDS}
+    out["history"] = [{k: v for k, v in h.items() if k != "seconds"} for h in record["history"]]
+    out["environment"] = {k: v for k, v in record.get("environment", {}).items() if k not in RUN_PLACE_FIELDS}
+    return out
 
 
 def identity_dict(config, added: dict) -> dict:

@@ -66,9 +66,36 @@ def _record_link(path: Path, folder: Path, profile: str) -> str:
     return f"[{path.stem[:8]}](../_static/records/{profile}/{path.relative_to(folder).as_posix()})"
 
 
+COST_TABLE_MARKER = "<!-- the cost table, per chapter: written from the records when the book is built -->"
+
+
+def cost_table(folder: Path) -> list[str]:
+    """The lines of a Markdown table of the full profile's cost per chapter, from the estimates the
+    training chapters of ``folder`` (``results_dir/<profile>``) wrote (``report.read_cost_estimates``);
+    no lines without estimates."""
+    from skelrnn.report import read_cost_estimates
+
+    costs = read_cost_estimates(folder)
+    if not costs:
+        return []
+    lines = ["| chapter | runs | hours per run | hours in all |", "|---|---:|---:|---:|"]
+    for chapter, cost in costs.items():
+        lines.append(f"| {chapter} | {cost['runs']} | {cost['hours per run']:.2f} | {cost['hours in all']:.1f} |")
+    return lines
+
+
+def fill_cost_table(page: Path, table: list[str], profile: str) -> None:
+    """Put ``table`` (``cost_table``) where ``page`` has ``COST_TABLE_MARKER`` (a page without it is left alone)."""
+    if not page.is_file() or COST_TABLE_MARKER not in (text := page.read_text()):
+        return
+    filled = "\n".join(table) if table else f"No estimate yet: the {profile} training chapters write one when they run."
+    write_text_atomic(page, text.replace(COST_TABLE_MARKER, filled))
+
+
 def write_page(stage: Path, results_dir: Path, profile: str) -> Path:
     """Write ``stage/book/results.md`` for ``profile`` and copy the records it cites to
-    ``stage/_static/records/<profile>/``; returns the page's path."""
+    ``stage/_static/records/<profile>/``; fill the cost table of ``stage/book/cluster.md``. Returns
+    the results page's path."""
     folder = Path(results_dir) / profile
     static = Path(stage) / "_static" / "records" / profile
     rows = collect(results_dir, profile)
@@ -117,17 +144,12 @@ def write_page(stage: Path, results_dir: Path, profile: str) -> Path:
         lines.append("")
         lines += [f"Not comparable: {', '.join(rows_)}: {why}." for why, rows_ in notes.items()]
         lines += [""] if notes else []
-    from skelrnn.report import read_cost_estimates
-
-    costs = read_cost_estimates(folder)
+    costs = cost_table(folder)
     if costs:
         lines += ["## The full profile's cost", "",
                   f"What each training chapter's {profile} runs put the full profile at on the machine that ran "
                   "them, by arithmetic (an upper bound: every run counted at its maximum number of epochs; see "
-                  "{doc}`reproducing`).", "",
-                  "| chapter | runs | hours per run | hours in all |", "|---|---:|---:|---:|"]  # fmt: skip
-        for chapter, cost in costs.items():
-            lines.append(f"| {chapter} | {cost['runs']} | {cost['hours per run']:.2f} | {cost['hours in all']:.1f} |")
-        lines.append("")
+                  "{doc}`reproducing`).", "", *costs, ""]  # fmt: skip
+    fill_cost_table(Path(stage) / "book" / "cluster.md", costs, profile)
     page = Path(stage) / "book" / "results.md"
     return write_text_atomic(page, "\n".join(lines) + "\n")

@@ -35,6 +35,7 @@ __all__ = [
     "InProcess",
     "LocalProcesses",
     "run_cells",
+    "make_executor",
     "relative_cost",
     "run_key",
 ]
@@ -105,16 +106,25 @@ def plan_runs(
     return plan, jobs
 
 
-def train_job(job: Job, splits: dict, pool=None) -> str:
+def train_job(job: Job, splits: dict, pool=None, place: dict | None = None, checkpoint_seconds: float = 60.0) -> str:
     """Train ``job`` on ``splits`` (``train.train_run``, with the models of ``pool``, a
-    ``train.ModelPool``); returns its record path."""
+    ``train.ModelPool``); returns its record path. ``place`` (``executor``, ``node``) goes into the
+    record's ``environment``: which executor and which machine trained it."""
     from skelrnn import models, train
 
     train.train_run(
         models.ModelConfig(**job.model), train.TrainConfig(**job.train), splits, job.run_dir, job.record,
         seed=job.seed, profile=job.profile, dataset_name=job.dataset_name, log=lambda line: None, pool=pool,
+        place=place or {"executor": "in-process", "node": this_node()}, checkpoint_seconds=checkpoint_seconds,
     )  # fmt: skip
     return job.record
+
+
+def this_node() -> str:
+    """The name of this machine, as records give it (``environment["node"]``)."""
+    import platform
+
+    return platform.node() or "localhost"
 
 
 def relative_cost(model: dict) -> float:
@@ -141,6 +151,9 @@ class InProcess:
     def start(self) -> None:
         """Nothing to start: the jobs run in this process."""
 
+    def describe(self) -> str:
+        return "in this process"
+
     def run(self, jobs: Sequence[Job], splits: dict) -> Iterator[str]:
         for job in jobs:
             yield train_job(job, splits, self.pool)
@@ -151,24 +164,35 @@ _WORKER_SPLITS: dict = {}
 _WORKER_POOL: list = []
 
 
-def _save_splits(path: Path, splits: dict) -> None:
-    from skelrnn.io import write_arrays_atomic
-
+def pack_splits(splits: dict) -> dict[str, np.ndarray]:
+    """``splits`` as a few flat arrays (``part/x`` the frames of every sequence one after the other,
+    ``part/lengths``, ``part/labels``): what travels to a worker, in one file or one object."""
     arrays = {}
     for part, (features, labels) in splits.items():
         arrays[f"{part}/x"] = np.concatenate(features) if features else np.zeros((0, 0), np.float32)
         arrays[f"{part}/lengths"] = np.array([len(f) for f in features], dtype=np.int64)
         arrays[f"{part}/labels"] = np.asarray(labels)
-    write_arrays_atomic(path, arrays, compress=False)
+    return arrays
+
+
+def unpack_splits(arrays) -> dict:
+    """The splits that ``pack_splits`` packed (each sequence a view into ``part/x``)."""
+    splits = {}
+    for part in sorted({k.split("/")[0] for k in arrays}):
+        x, lengths = arrays[f"{part}/x"], arrays[f"{part}/lengths"]
+        splits[part] = (np.split(x, np.cumsum(lengths)[:-1]) if len(lengths) else [], arrays[f"{part}/labels"])
+    return splits
+
+
+def _save_splits(path: Path, splits: dict) -> None:
+    from skelrnn.io import write_arrays_atomic
+
+    write_arrays_atomic(path, pack_splits(splits), compress=False)
 
 
 def _load_splits(path: str) -> dict:
-    splits = {}
     with np.load(path, allow_pickle=False) as z:
-        for part in sorted({k.split("/")[0] for k in z.files}):
-            x, lengths = z[f"{part}/x"], z[f"{part}/lengths"]
-            splits[part] = (np.split(x, np.cumsum(lengths)[:-1]) if len(lengths) else [], z[f"{part}/labels"])
-    return splits
+        return unpack_splits({k: z[k] for k in z.files})
 
 
 def init_worker(threads: int) -> None:
@@ -197,11 +221,11 @@ def init_worker(threads: int) -> None:
     _WORKER_POOL[:] = [ModelPool()]
 
 
-def _worker_job(job: Job, splits_file: str) -> str:
+def _worker_job(job: Job, splits_file: str, executor: str) -> str:
     if _WORKER_SPLITS.get("file") != splits_file:  # the inputs changed (another group of cells)
         _WORKER_SPLITS.clear()
         _WORKER_SPLITS.update(file=splits_file, splits=_load_splits(splits_file))
-    return train_job(job, _WORKER_SPLITS["splits"], _WORKER_POOL[0])
+    return train_job(job, _WORKER_SPLITS["splits"], _WORKER_POOL[0], {"executor": executor, "node": this_node()})
 
 
 def next_job(pending: list[int], costs: dict, keys: dict, warm_here: set, warm_elsewhere: set) -> int:
@@ -217,6 +241,72 @@ def next_job(pending: list[int], costs: dict, keys: dict, warm_here: set, warm_e
         if keys[k] not in warm_elsewhere:
             return k
     return pending[0]
+
+
+class JobQueue:
+    """The jobs of one ``run`` that no worker has started, longest first (``relative_cost``; long runs
+    start first so that no worker is left with one while the others idle), and the models each
+    worker has traced: ``warm[worker]``, ``train.ModelPool`` keys, most recent last, as many as a
+    pool keeps (the executor keeps ``warm`` from one ``run`` to the next, as its workers keep
+    their models). ``take(worker)`` removes and returns the index of the job that ``worker``
+    trains next (``next_job``); ``put_back`` returns a job whose worker was lost."""
+
+    def __init__(self, jobs: Sequence[Job], warm: dict):
+        from skelrnn.models import ModelConfig
+        from skelrnn.train import ModelPool, TrainConfig
+
+        self.costs = {k: relative_cost(job.model) for k, job in enumerate(jobs)}
+        self.keys = {k: ModelPool._key(ModelConfig(**j.model), TrainConfig(**j.train)) for k, j in enumerate(jobs)}
+        self.pending = sorted(range(len(jobs)), key=self._order)
+        self.warm = warm
+
+    def _order(self, k: int) -> tuple:
+        return -self.costs[k], k
+
+    def take(self, worker) -> int:
+        from skelrnn.train import MODEL_POOL_SIZE
+
+        elsewhere = {key for other, keys in self.warm.items() if other != worker for key in keys}
+        k = next_job(self.pending, self.costs, self.keys, set(self.warm.get(worker, ())), elsewhere)
+        self.pending.remove(k)
+        keys = [key for key in self.warm.get(worker, ()) if key != self.keys[k]] + [self.keys[k]]
+        self.warm[worker] = keys[-MODEL_POOL_SIZE:]
+        return k
+
+    def put_back(self, k: int) -> None:
+        self.pending = sorted([*self.pending, k], key=self._order)
+
+
+class InOrder:
+    """Results that arrive in any order, given back in the order of the jobs: ``add(k, result)``,
+    then ``ready()`` yields every result whose predecessors have all been given back."""
+
+    def __init__(self, n: int):
+        self.n, self.emitted, self._results = n, 0, {}
+
+    def add(self, k: int, result) -> None:
+        self._results[k] = result
+
+    def ready(self) -> Iterator:
+        while self.emitted in self._results:
+            self.emitted += 1
+            yield self._results.pop(self.emitted - 1)
+
+    @property
+    def done(self) -> bool:
+        return self.emitted == self.n
+
+
+def backend_process_pool(processes: int, share: int | None = None):
+    """A ``ProcessPoolExecutor`` of ``processes`` workers that train with the backend: spawned (a
+    forked child of a process that runs the backend must not run it), each set up by
+    ``init_worker`` with ``cpu_count / share`` backend threads (``share``: how many such workers
+    run side by side, default ``processes``)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    threads = max(1, (os.cpu_count() or 1) // (share or processes))
+    return ProcessPoolExecutor(processes, multiprocessing.get_context("spawn"), init_worker, (threads,))
 
 
 def _ready() -> bool:
@@ -240,7 +330,7 @@ class LocalProcesses:
         self._pools: list = []
         self._folder = None
         self._files: dict[str, Path] = {}
-        self._warm: list[list[str]] = []  # per worker, the model keys of its ModelPool, most recent last
+        self._warm: dict[int, list[str]] = {}  # per worker, the model keys of its ModelPool (JobQueue)
         atexit.register(self.close)
 
     def _splits_file(self, splits: dict) -> Path:
@@ -254,18 +344,12 @@ class LocalProcesses:
         return self._files[sha]
 
     def _start(self) -> None:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
         if self._pools:
             return
         self._folder = Path(tempfile.mkdtemp(prefix="skelrnn-splits-"))
-        threads = max(1, (os.cpu_count() or 1) // self.workers)
-        # spawn: the workers run the Keras backend, which a forked child of a backend process must not.
-        context = multiprocessing.get_context("spawn")
         # One executor of one process per worker: a job goes to the worker chosen for it.
-        self._pools = [ProcessPoolExecutor(1, context, init_worker, (threads,)) for _ in range(self.workers)]
-        self._warm = [[] for _ in range(self.workers)]
+        self._pools = [backend_process_pool(1, share=self.workers) for _ in range(self.workers)]
+        self._warm = {}
 
     def start(self) -> None:
         """Start the workers now (each imports the backend: seconds), so that they are ready by the
@@ -278,49 +362,59 @@ class LocalProcesses:
         """The process ids of the running workers (empty before the first ``run``)."""
         return {pid for pool in self._pools for pid in (pool._processes or {})}
 
+    def describe(self) -> str:
+        return f"{self.workers} processes on this machine"
+
     def run(self, jobs: Sequence[Job], splits: dict) -> Iterator[str]:
         from concurrent.futures import FIRST_COMPLETED, wait
-
-        from skelrnn.models import ModelConfig
-        from skelrnn.train import MODEL_POOL_SIZE, ModelPool, TrainConfig
 
         if not jobs:
             return
         self._start()
         splits_file = str(self._splits_file(splits))
-        costs = {k: relative_cost(job.model) for k, job in enumerate(jobs)}
-        keys = {k: ModelPool._key(ModelConfig(**job.model), TrainConfig(**job.train)) for k, job in enumerate(jobs)}
-        # Longest processing time first, so that no worker is left with a long run while the
-        # others idle; results are still yielded in the order of ``jobs``.
-        pending = sorted(range(len(jobs)), key=lambda k: -costs[k])
-        running, results, idle, emitted = {}, {}, list(range(self.workers)), 0
-        while emitted < len(jobs):
-            while idle and pending:
+        queue, out = JobQueue(jobs, self._warm), InOrder(len(jobs))
+        running, idle = {}, list(range(self.workers))
+        executor = f"local processes ({self.workers})"
+        while not out.done:
+            while idle and queue.pending:
                 w = idle.pop(0)
-                elsewhere = {key for other, warm in enumerate(self._warm) if other != w for key in warm}
-                k = next_job(pending, costs, keys, set(self._warm[w]), elsewhere)
-                pending.remove(k)
-                running[self._pools[w].submit(_worker_job, jobs[k], splits_file)] = (w, k)
-                warm = [key for key in self._warm[w] if key != keys[k]] + [keys[k]]
-                self._warm[w] = warm[-MODEL_POOL_SIZE:]
-            if emitted in results:
-                yield results.pop(emitted)
-                emitted += 1
-                continue
+                k = queue.take(w)
+                running[self._pools[w].submit(_worker_job, jobs[k], splits_file, executor)] = (w, k)
+            yield from out.ready()
+            if out.done:
+                break
             finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
             for future in finished:
                 w, k = running.pop(future)
                 idle.append(w)
-                results[k] = future.result()
+                out.add(k, future.result())
 
     def close(self) -> None:
         for pool in self._pools:
             pool.shutdown(cancel_futures=True)
-        self._pools, self._warm = [], []
+        self._pools, self._warm = [], {}
         if self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
             self._folder = None
         self._files.clear()
+
+
+EXECUTORS = ("local", "ray")
+
+
+def make_executor(kind: str = "local", workers: int = 1, ray_options: dict | None = None):
+    """The executor a chapter trains with: ``local`` (``workers`` processes on this machine, a
+    profile's choice, ``InProcess`` for one) or ``ray`` (``ray_executor.RayExecutor`` with
+    ``ray_options``: ``address``, ``cpus_per_run``, ``gpus_per_run``, ``workers``...)."""
+    if kind == "local":
+        if ray_options:
+            raise ValueError(f"ray_options {sorted(ray_options)}: options of the executor 'ray', not 'local'")
+        return LocalProcesses(workers) if workers > 1 else InProcess()
+    if kind == "ray":
+        from skelrnn.ray_executor import RayExecutor
+
+        return RayExecutor(**(ray_options or {}))
+    raise ValueError(f"executor {kind!r}: expected one of {EXECUTORS}")
 
 
 def run_cells(

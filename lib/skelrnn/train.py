@@ -240,7 +240,7 @@ def _every_step(model_config) -> bool:
     return HEADS[model_config.head][1]
 
 
-def evaluate(scoring_model, features, labels, batch_size: int, pad_multiple: int | None) -> dict:
+def evaluate(scoring_model, features, labels, batch_size: int, pad_multiple: int) -> dict:
     """Accuracy on ``(features, labels)``, how many distinct classes are predicted there, and
     ``score_activity``: for each class, the share of the sequences on which its ReLU score
     (thesis fig. 11) is positive, ``(n_classes,)``.
@@ -250,13 +250,15 @@ def evaluate(scoring_model, features, labels, batch_size: int, pad_multiple: int
     cannot recover and the class is never predicted. The counts tell such a run from a weak one.
     An every-step model (``(B, T, C)`` outputs, appendix A) predicts the class of highest mean
     probability over the real steps, and a score counts as positive on a sequence when it is
-    positive at one of its real steps.
+    positive at one of its real steps. Lengths are padded to a multiple of ``pad_multiple`` (a
+    ``TrainConfig``'s, which resolves the backend's default).
     """
-    from skelrnn.backend import default_pad_multiple, predict_function
+    from skelrnn.backend import predict_function
     from skelrnn.dataset import SequenceBatches
 
-    multiple = default_pad_multiple() if pad_multiple is None else pad_multiple
-    batches = SequenceBatches(features, labels, batch_size=batch_size, bucketing=True, shuffle=False, multiple=multiple)
+    batches = SequenceBatches(
+        features, labels, batch_size=batch_size, bucketing=True, shuffle=False, multiple=pad_multiple
+    )  # fmt: skip
     predict = predict_function(scoring_model)
     correct, predicted, positive = 0, set(), 0
     for k in range(len(batches)):
@@ -360,6 +362,7 @@ def train_run(
     log=print,
     checkpoint_seconds: float = 60.0,
     pool: ModelPool | None = None,
+    place: dict | None = None,
 ) -> RunRecord:
     """Train one model and write its result record; resume if ``run_dir`` holds a checkpoint.
 
@@ -371,7 +374,11 @@ def train_run(
     ``splits`` maps ``train``, ``validation`` and ``test`` to ``(features, labels)``: a list of
     ``(T_i, D)`` float arrays and ``(N,)`` int class indices. Returns the record. If the record
     already exists with the same configuration, seed and data, it is returned without training.
+    ``place`` (``executor``, ``node``: what trained the run, where) goes into the record's
+    ``environment``.
     """
+    import keras
+
     from skelrnn import models
     from skelrnn.backend import ScalarWriter, describe, ignore_retracing_warnings, set_seed
     from skelrnn.checkpoints import CheckpointStore
@@ -398,7 +405,9 @@ def train_run(
         raise ValueError(f"batch_size {cfg.batch_size} exceeds the {n_train} training sequences (no full batch)")
     set_seed(seed)
     ignore_retracing_warnings()
-    store = CheckpointStore(run_dir, header)
+    # A checkpoint written on another backend is not this run's: it would finish the run with weights
+    # trained elsewhere. The record's header leaves the backend out (its environment names it).
+    store = CheckpointStore(run_dir, {**header, "backend": keras.backend.backend()})
     resumed = store.load()
     if resumed is None:
         if pool is not None:
@@ -472,7 +481,7 @@ def train_run(
         stopped=schedule.stopped,
         wall_seconds=round(state["seconds"], 3),
         resumed=state["resumed"],
-        environment=describe(),
+        environment={**describe(), **(place or {})},
         learned=_learned(model),
     )
     write_run_record(record_path, record)

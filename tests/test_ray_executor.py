@@ -1,5 +1,6 @@
 """The Ray executor: the records of local processes, a node lost mid-sweep, an interrupted driver, bad input."""
 
+import _thread
 import os
 import re
 import shutil
@@ -108,14 +109,37 @@ def test_ray_trains_the_records_of_local_processes_and_an_interrupt_stops_its_ru
         actors = dict(executor._actors)
         assert training, "other runs were training when the driver stopped"
         stream.close()
-        for w in training.values():  # the workers that were training are gone
-            with pytest.raises(ray.exceptions.RayActorError):
-                ray.get(actors[w].where.remote(), timeout=30)
+        for path, w in training.items():  # each run ended (its record kept) or its worker is gone
+            if not Path(path).is_file():
+                with pytest.raises(ray.exceptions.RayActorError):
+                    ray.get(actors[w].where.remote(), timeout=30)
         trained_before = sum(Path(path).is_file() for path in jobs)
         logs.clear()
         run(CELLS, [2, 3, 4], splits, LONG, tmp_path / "ray", tmp_path / "runs-ray", executor, logs.append)
         assert logs[-1] == f"runs: {len(jobs) - trained_before} trained, {trained_before} reused"
         assert len(executor._actors) == 2, "the workers the interrupt killed were replaced"
+
+        # Ctrl-C in a notebook's kernel: KeyboardInterrupt in the main thread, which waits for runs.
+        _plan, jobs = sweep.plan_runs(  # runs of many seconds: still training when the interrupt comes
+            CELLS, [5, 6], splits, baseline_model=BASELINE, train_settings={**LONG, "max_epochs": 2000}, n_classes=2,
+            results_dir=tmp_path / "ray", runs_dir=tmp_path / "runs-ray", profile="test", dataset_name="tiny",
+        )  # fmt: skip
+        seen = {}
+
+        def interrupt_once_training():
+            deadline = time.monotonic() + 60
+            while not seen.get("training") and time.monotonic() < deadline:
+                seen.update(training=executor.running(), actors=dict(executor._actors))
+                time.sleep(0.01)
+            _thread.interrupt_main()
+
+        threading.Thread(target=interrupt_once_training).start()
+        with pytest.raises(KeyboardInterrupt):
+            list(executor.run(list(jobs.values()), splits))
+        assert seen["training"]
+        for w in seen["training"].values():
+            with pytest.raises(ray.exceptions.RayActorError):
+                ray.get(seen["actors"][w].where.remote(), timeout=30)
         nodes = {place["node_id"] for place in executor.worker_places().values()}
     finally:
         executor.close()

@@ -402,10 +402,21 @@ class RayExecutor:
                         self.log(f"[ray] run {Path(jobs[k].record).stem} finished on {result['node']}: {how}")
                     out.add(k, jobs[k].record)
         except BaseException:  # an error, Ctrl-C, or the caller closing this generator (GeneratorExit)
+            self._keep_finished(running, jobs)
             self._stop([w for w, _k in running.values()])
             raise
         finally:
             self._running_now = {}
+
+    def _keep_finished(self, running: dict, jobs) -> None:
+        """Write the records of the runs that ended before the driver stopped, and forget them."""
+        done, _ = self._ray.wait(list(running), num_returns=len(running), timeout=0) if running else ([], [])
+        for ref in done:
+            try:
+                result = self._ray.get(ref, timeout=0)
+            except Exception:  # noqa: BLE001 - a lost worker or a failed run: nothing to keep
+                continue
+            self._deliver(jobs[running.pop(ref)[1]], result)
 
     def _worker_started(self, ref) -> None:
         w = self._starting.pop(ref)

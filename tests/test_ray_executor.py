@@ -1,6 +1,5 @@
 """The Ray executor: the records of local processes, a node lost mid-sweep, an interrupted driver, bad input."""
 
-import _thread
 import os
 import re
 import shutil
@@ -119,27 +118,6 @@ def test_ray_trains_the_records_of_local_processes_and_an_interrupt_stops_its_ru
         assert logs[-1] == f"runs: {len(jobs) - trained_before} trained, {trained_before} reused"
         assert len(executor._actors) == 2, "the workers the interrupt killed were replaced"
 
-        # Ctrl-C in a notebook's kernel: KeyboardInterrupt in the main thread, which waits for runs.
-        _plan, jobs = sweep.plan_runs(  # runs of many seconds: still training when the interrupt comes
-            CELLS, [5, 6], splits, baseline_model=BASELINE, train_settings={**LONG, "max_epochs": 2000}, n_classes=2,
-            results_dir=tmp_path / "ray", runs_dir=tmp_path / "runs-ray", profile="test", dataset_name="tiny",
-        )  # fmt: skip
-        seen = {}
-
-        def interrupt_once_training():
-            deadline = time.monotonic() + 60
-            while not seen.get("training") and time.monotonic() < deadline:
-                seen.update(training=executor.running(), actors=dict(executor._actors))
-                time.sleep(0.01)
-            _thread.interrupt_main()
-
-        threading.Thread(target=interrupt_once_training).start()
-        with pytest.raises(KeyboardInterrupt):
-            list(executor.run(list(jobs.values()), splits))
-        assert seen["training"]
-        for w in seen["training"].values():
-            with pytest.raises(ray.exceptions.RayActorError):
-                ray.get(seen["actors"][w].where.remote(), timeout=30)
         nodes = {place["node_id"] for place in executor.worker_places().values()}
     finally:
         executor.close()

@@ -206,6 +206,7 @@ def test_the_results_page_gives_every_table_with_links_to_its_records(browser, s
     import urllib.request
 
     page, errors, blocked = open_offline(browser, f"{server}/book/results.html")
+    page.wait_for_selector("article table", state="attached", timeout=30000)
     text = page.inner_text("article")
     for table in ("Table 4", "Table 5", "Table 9", "Table 10", "Table 12"):
         assert table in text, table
@@ -222,6 +223,8 @@ def test_chapter_tables_link_their_cells_to_records_and_chapters_end_with_exerci
     import urllib.request
 
     page, errors, blocked = open_offline(browser, f"{server}/notebooks/08_pose_alignment.html")
+    # Under load (make test's two lanes) the page can be read before its body is in: wait for it.
+    page.wait_for_selector("div.exercise", state="attached", timeout=30000)
     links = page.eval_on_selector_all("table a[href$='.json']", "els => els.map(e => e.href)")
     assert len(links) >= 4, links  # one per seed of every cell of table 9
     with urllib.request.urlopen(links[0]) as response:

@@ -5,6 +5,7 @@ skelrnn book --profile full --data-dir /data/ntu     # the thesis's settings on 
 skelrnn book --chapters 03,05 --force                # run these chapters again, reuse the others
 skelrnn book --no-solutions                          # a teacher's site: exercises without solutions
 skelrnn book --profile full --executor ray --ray-address HEAD:6379 --gpus-per-run 0.25   # on a Ray cluster
+skelrnn book --profile full --rehearse               # every network at the full sizes, a few updates: cost
 skelrnn data inspect /data/ntu                       # what a folder of .skeleton files holds
 skelrnn data synth /tmp/synthetic                    # write the embedded dataset as .skeleton files
 skelrnn data synth /tmp/odd --cameras 1 --subjects 1,3,25 --actions 1-4   # a folder shaped unlike NTU
@@ -47,6 +48,12 @@ def _parser() -> argparse.ArgumentParser:
     book.add_argument("--no-solutions", action="store_true", help="build the site without the exercises' solutions")
     book.add_argument("--output", type=Path, default=Path("."), help="site goes to OUTPUT/_build/html")
     book.add_argument("--results-dir", type=Path, default=None, help="default: the repository's results/")
+    book.add_argument(
+        "--rehearse",
+        action="store_true",
+        help="with --profile full: train every network of the chosen chapters at the full profile's sizes for a "
+        "few updates, check a resume, and write what the full profile costs on this device (no site is built)",
+    )
     book.add_argument(
         "--executor",
         choices=("local", "ray"),
@@ -129,6 +136,8 @@ def _book(args, root: Path) -> int:
     if args.chapters:
         chapters = run.select_chapters(root, [c for item in args.chapters for c in item.split(",") if c])
     results_dir = Path(args.results_dir or root / "results").resolve()
+    if args.rehearse:
+        return _rehearse(args, chapters, results_dir, root)
     parameters = {"seed": args.seed, **_executor_parameters(args)}
     if args.profile == "full" and args.executor == "local":
         _warn_without_gpu(results_dir)
@@ -140,6 +149,25 @@ def _book(args, root: Path) -> int:
     print(report.summary(backend))
     print(f"[skelrnn] site: {report.site}/index.html ({time.perf_counter() - start:.0f} s)")
     return 1 if report.failed else 0
+
+
+def _rehearse(args, chapters, results_dir: Path, root: Path) -> int:
+    """``skelrnn book --profile full --rehearse``: ``rehearsal.rehearse`` in this process."""
+    from skelrnn import rehearsal
+
+    if args.profile != "full":
+        raise SystemExit(f"--rehearse: rehearses the full profile (add --profile full), not {args.profile!r}")
+    if args.executor != "local" or args.ray_address or args.cpus_per_run or args.gpus_per_run:
+        raise SystemExit("--rehearse: runs on this machine, one network after the other (no --executor ray)")
+    start = time.perf_counter()
+    try:
+        rehearsal.rehearse(results_dir, root / "_build" / "runs", args.data_dir, chapters, force=args.force,
+                           log=lambda line: print(line, flush=True))  # fmt: skip
+    except RuntimeError as err:
+        print(f"[skelrnn] rehearsal failed: {err}", file=sys.stderr)
+        return 1
+    print(f"[skelrnn] rehearsal done ({time.perf_counter() - start:.0f} s); `skelrnn book` shows its costs")
+    return 0
 
 
 def _executor_parameters(args) -> dict:

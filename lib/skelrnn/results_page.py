@@ -69,33 +69,55 @@ def _record_link(path: Path, folder: Path, profile: str) -> str:
 COST_TABLE_MARKER = "<!-- the cost table, per chapter: written from the records when the book is built -->"
 
 
-def cost_table(folder: Path) -> list[str]:
-    """The lines of a Markdown table of the full profile's cost per chapter, from the estimates the
-    training chapters of ``folder`` (``results_dir/<profile>``) wrote (``report.read_cost_estimates``);
-    no lines without estimates."""
-    from skelrnn.report import read_cost_estimates
+def cost_table(*summaries) -> list[str]:
+    """The full profile's cost per chapter as Markdown lines, from the rehearsals ``summaries``
+    (``rehearsal.read_summaries``: one per backend): a sentence saying what was measured, where
+    and when, the table (``rehearsal.cost_lines``) and the largest network's memory. No lines
+    without a rehearsal."""
+    from skelrnn.rehearsal import cost_lines
 
-    costs = read_cost_estimates(folder)
-    if not costs:
+    if not summaries:
         return []
-    lines = ["| chapter | runs | hours per run | hours in all |", "|---|---:|---:|---:|"]
-    for chapter, cost in costs.items():
-        lines.append(f"| {chapter} | {cost['runs']} | {cost['hours per run']:.2f} | {cost['hours in all']:.1f} |")
+    where = "; ".join(f"{s['backend']} on {s['device']}, {s.get('date', 'undated')[:10]}, "
+                      f"{s['wall seconds'] / 60:.0f} min" for s in summaries)  # fmt: skip
+    first = summaries[0]
+    lines = [
+        f"Measured by `skelrnn book --profile full --rehearse` ({where}): every network the full profile "
+        f"trains, built at its sizes and trained for {first['updates']} updates on batches of "
+        f"{first['full profile']['batch size']} padded to the full profile's mean update "
+        f"({first['data']['mean padded length (steps)']:.0f} steps of {first['data']['data']}). Each run is "
+        f"counted at its whole budget, {first['full profile']['max epochs']} epochs of "
+        f"{first['full profile']['updates per epoch']} updates (an upper bound: early stopping ends most runs "
+        "sooner), with its evaluations; a chapter counts the runs that no earlier chapter trains (records are "
+        "shared: the improved baseline is chapter 03's).",
+        "",
+        *cost_lines(*summaries),
+        "",
+    ]
+    for s in summaries:
+        largest = max(s["networks"], key=lambda n: n["peak memory (MiB)"])
+        kind = "the process's resident memory, data included" if s["device"].startswith("CPU") else "device memory"
+        lines.append(f"Largest memory on {s['backend']}: {largest['name']}, "
+                     f"{largest['peak memory (MiB)']:,.0f} MiB ({kind}).  ")  # fmt: skip
     return lines
 
 
-def fill_cost_table(page: Path, table: list[str], profile: str) -> None:
+def fill_cost_table(page: Path, table: list[str]) -> None:
     """Put ``table`` (``cost_table``) where ``page`` has ``COST_TABLE_MARKER`` (a page without it is left alone)."""
     if not page.is_file() or COST_TABLE_MARKER not in (text := page.read_text()):
         return
-    filled = "\n".join(table) if table else f"No estimate yet: the {profile} training chapters write one when they run."
+    none = "No rehearsal has been recorded yet: `skelrnn book --profile full --rehearse` measures one on your machine."
+    filled = "\n".join(table) if table else none
     write_text_atomic(page, text.replace(COST_TABLE_MARKER, filled))
 
 
-def write_page(stage: Path, results_dir: Path, profile: str) -> Path:
+def write_page(stage: Path, results_dir: Path, profile: str, root: Path | None = None) -> Path:
     """Write ``stage/book/results.md`` for ``profile`` and copy the records it cites to
-    ``stage/_static/records/<profile>/``; fill the cost table of ``stage/book/cluster.md``. Returns
-    the results page's path."""
+    ``stage/_static/records/<profile>/``; fill the cost tables of ``stage/book/reproducing.md`` and
+    ``cluster.md`` from the full profile's rehearsal (``results_dir``'s, else the one committed in
+    ``root/results``). Returns the results page's path."""
+    from skelrnn.rehearsal import read_summaries
+
     folder = Path(results_dir) / profile
     static = Path(stage) / "_static" / "records" / profile
     rows = collect(results_dir, profile)
@@ -144,12 +166,10 @@ def write_page(stage: Path, results_dir: Path, profile: str) -> Path:
         lines.append("")
         lines += [f"Not comparable: {', '.join(rows_)}: {why}." for why, rows_ in notes.items()]
         lines += [""] if notes else []
-    costs = cost_table(folder)
+    costs = cost_table(*read_summaries(results_dir, *([Path(root) / "results"] if root else [])))
     if costs:
-        lines += ["## The full profile's cost", "",
-                  f"What each training chapter's {profile} runs put the full profile at on the machine that ran "
-                  "them, by arithmetic (an upper bound: every run counted at its maximum number of epochs; see "
-                  "{doc}`reproducing`).", "", *costs, ""]  # fmt: skip
-    fill_cost_table(Path(stage) / "book" / "cluster.md", costs, profile)
+        lines += ["## The full profile's cost", "", *costs, "", "How it is measured: {doc}`reproducing`.", ""]
+    for name in ("reproducing.md", "cluster.md"):
+        fill_cost_table(Path(stage) / "book" / name, costs)
     page = Path(stage) / "book" / "results.md"
     return write_text_atomic(page, "\n".join(lines) + "\n")

@@ -327,7 +327,7 @@ def stage_book(
         log(f"[skelrnn] {nb.name}: FAILED after {seconds:.1f} s: {error}", flush=True)
     from skelrnn.results_page import write_page
 
-    write_page(stage, results_dir, profile)  # from the records the chapters left, failed ones included
+    write_page(stage, results_dir, profile, root)  # from the records the chapters left, failed ones included
     return results
 
 

@@ -287,7 +287,9 @@ def update_budget(cfg: TrainConfig, updates_per_epoch: int) -> int:
     return epochs if cfg.max_updates is None else min(epochs, int(cfg.max_updates))
 
 
-def _train_until_evaluation(model, batches, state: dict, cfg: TrainConfig, budget: int) -> tuple[float, float, bool]:
+def _train_until_evaluation(
+    model, batches, state: dict, cfg: TrainConfig, budget: int, update_hook=None
+) -> tuple[float, float, bool]:
     """Updates from ``state["epoch"]``, ``state["batch"]`` until the next evaluation is due (every
     ``eval_every`` updates) or the ``budget`` of updates (``update_budget``) is spent; advances
     ``state``. Returns the sample-weighted mean loss and accuracy of those updates, and whether
@@ -296,7 +298,8 @@ def _train_until_evaluation(model, batches, state: dict, cfg: TrainConfig, budge
     Batches of different lengths go straight to the compiled train step
     (``backend.train_step_function``: on TensorFlow one graph for every length); ``fit`` on a
     ``PyDataset`` would fix the time dimension from its first batches and reject the longer ones
-    that bucketing produces.
+    that bucketing produces. ``update_hook(update, seconds, padded_length)``, if given, hears of
+    each update as it ends (``rehearsal`` times them).
     """
     from skelrnn.backend import train_step_function
 
@@ -306,11 +309,14 @@ def _train_until_evaluation(model, batches, state: dict, cfg: TrainConfig, budge
         if state["batch"] == 0 or batches.epoch != state["epoch"]:
             batches.set_epoch(state["epoch"])  # batches depend only on (seed, epoch): resumable anywhere
         x, y = batches[state["batch"]]
+        start = time.perf_counter()
         logs = step(x, y)
         total += len(y)
-        loss_sum += float(logs["loss"]) * len(y)
+        loss_sum += float(logs["loss"]) * len(y)  # float(): waits for the device, so the time is the update's
         correct += float(logs["accuracy"]) * len(y)
         state["update"] += 1
+        if update_hook is not None:
+            update_hook(state["update"], time.perf_counter() - start, x.shape[1])
         state["batch"] += 1
         if state["batch"] == len(batches):
             state["epoch"], state["batch"] = state["epoch"] + 1, 0
@@ -363,6 +369,7 @@ def train_run(
     checkpoint_seconds: float = 60.0,
     pool: ModelPool | None = None,
     place: dict | None = None,
+    update_hook=None,
 ) -> RunRecord:
     """Train one model and write its result record; resume if ``run_dir`` holds a checkpoint.
 
@@ -375,7 +382,9 @@ def train_run(
     ``(T_i, D)`` float arrays and ``(N,)`` int class indices. Returns the record. If the record
     already exists with the same configuration, seed and data, it is returned without training.
     ``place`` (``executor``, ``node``: what trained the run, where) goes into the record's
-    ``environment``.
+    ``environment``. ``update_hook(update, seconds, padded_length)`` is called after each update
+    (``rehearsal``: the seconds of each; an exception it raises stops the run as a kill would,
+    after the last checkpoint).
     """
     import keras
 
@@ -437,7 +446,7 @@ def train_run(
     while schedule.stopped is None:
         start = time.perf_counter()
         model.optimizer.learning_rate.assign(schedule.learning_rate)
-        loss, accuracy, spent = _train_until_evaluation(model, batches, state, cfg, budget)
+        loss, accuracy, spent = _train_until_evaluation(model, batches, state, cfg, budget, update_hook)
         val_acc = evaluate(scoring, *splits["validation"], cfg.batch_size, cfg.pad_multiple)["accuracy"]
         seconds = time.perf_counter() - start
         update = state["update"]

@@ -12,7 +12,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export TF_ENABLE_ONEDNN_OPTS := 0
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book html test chromium lint clean
+.PHONY: book html test chromium lint clean rehearse
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -85,6 +85,15 @@ test-jax-book: test-torch-engine
 test-ray-book: test-jax-book test-tf-book
 	$(PY) -m skelrnn book --profile smoke --chapters 04 --executor ray --ray-address local --output _build/smoke-ray \
 	  --results-dir _build/smoke-ray/results
+
+## make rehearse: the full profile rehearsed on TensorFlow, JAX and torch, one after the other: every
+## network of every chapter at the thesis's sizes for 3 updates, a resume checked, and the full
+## profile's hours per chapter on this machine written to results/full/rehearsal/<backend>.json
+## (the reproducing and results pages show them). Not part of `make test`: see the README.
+rehearse: $(VENV)/.test
+	for backend in tensorflow jax torch; do \
+	  KERAS_BACKEND=$$backend $(PY) -m skelrnn book --profile full --rehearse $(REHEARSE_FLAGS) || exit 1; \
+	done
 
 lint: $(VENV)/.test
 	$(PY) -m ruff check lib tests benchmarks

@@ -8,6 +8,7 @@ import nbformat
 import pytest
 
 from skelrnn import run
+from skelrnn.io import write_json_atomic
 
 TOC = "format: jb-book\nroot: book/intro\nchapters:\n  - file: notebooks/01_tiny\n"
 FRONT = (
@@ -176,12 +177,20 @@ def test_the_full_profile_without_a_gpu_warns_with_the_quick_profiles_estimate(t
 
     monkeypatch.setattr(backend, "describe", lambda: {"device": "CPU"})
     cli._warn_without_gpu(tmp_path)
-    assert "no estimate yet" in capsys.readouterr().err
+    assert "no estimate yet: `skelrnn book --profile full --rehearse`" in capsys.readouterr().err
     report.write_cost_estimate(tmp_path / "quick", "baselines", report.full_profile_estimate(1e-5, 10**7, 100, 30))
     report.write_cost_estimate(tmp_path / "quick", "motion", report.full_profile_estimate(1e-5, 10**7, 100, 9))
     cli._warn_without_gpu(tmp_path)
     err = capsys.readouterr().err
     assert "meant for a GPU and none is visible" in err and "about 108 h" in err and "baselines 83.3 h" in err
+    import keras
+
+    summary = {"backend": keras.backend.backend(), "device": "CPU (test, 2 cores)",
+               "chapters": {"03_baselines": {"hours": 1200.4}, "07_inattention": {"hours": 800.0}}}  # fmt: skip
+    write_json_atomic(tmp_path / "full" / "rehearsal" / f"{summary['backend']}.json", summary)
+    cli._warn_without_gpu(tmp_path)
+    err = capsys.readouterr().err
+    assert "its rehearsal on CPU (test, 2 cores) puts it at about 2,000 h (03 1,200 h, 07 800 h)" in err
     monkeypatch.setattr(backend, "describe", lambda: {"device": "1 GPU (H200)"})
     cli._warn_without_gpu(tmp_path)
     assert capsys.readouterr().err == ""

@@ -110,20 +110,32 @@ def _check_data_dir(path: Path | None, label: str = "--data-dir") -> None:
                          "S001C001P001R001A001.skeleton and so on)")  # fmt: skip
 
 
-def _warn_without_gpu(results_dir: Path) -> None:
-    """The full profile on a machine without a GPU: a warning with the cost the quick chapters estimated."""
+def _warn_without_gpu(results_dir: Path, root: Path | None = None) -> None:
+    """The full profile on a machine without a GPU: a warning with what it costs, from the rehearsal
+    of this backend (``results_dir``'s, else the one committed under ``root/results``), else from the
+    quick chapters' arithmetic."""
+    import keras
+
     from skelrnn.backend import describe
+    from skelrnn.rehearsal import read_summaries
     from skelrnn.report import read_cost_estimates
 
     if describe()["device"] != "CPU":
         return
+    rehearsed = [s for s in read_summaries(results_dir, *([root / "results"] if root else []))
+                 if s["backend"] == keras.backend.backend()]  # fmt: skip
     costs = read_cost_estimates(results_dir / "quick")
-    if costs:
+    if rehearsed:
+        chapters = rehearsed[0]["chapters"]
+        each = ", ".join(f"{name[:2]} {cost['hours']:,.0f} h" for name, cost in chapters.items())
+        estimate = (f"its rehearsal on {rehearsed[0]['device']} puts it at about "
+                    f"{sum(c['hours'] for c in chapters.values()):,.0f} h ({each})")  # fmt: skip
+    elif costs:
         hours = sum(c["hours in all"] for c in costs.values())
         each = ", ".join(f"{name} {cost['hours in all']:.1f} h" for name, cost in sorted(costs.items()))
         estimate = f"the quick profile's records put it at about {hours:.0f} h on this machine ({each}; an upper bound)"
     else:
-        estimate = "no estimate yet: the quick profile's chapters write one when they run"
+        estimate = "no estimate yet: `skelrnn book --profile full --rehearse` measures one"
     print(f"[skelrnn] warning: the full profile is meant for a GPU and none is visible; {estimate}", file=sys.stderr)
 
 
@@ -140,7 +152,7 @@ def _book(args, root: Path) -> int:
         return _rehearse(args, chapters, results_dir, root)
     parameters = {"seed": args.seed, **_executor_parameters(args)}
     if args.profile == "full" and args.executor == "local":
-        _warn_without_gpu(results_dir)
+        _warn_without_gpu(results_dir, root)
     if args.data_dir is not None:
         parameters["data_dir"] = str(args.data_dir.resolve())
     start = time.perf_counter()

@@ -480,7 +480,7 @@ def chapter_costs(networks: list[dict], wild_sequences: int = 0) -> dict:
                    + net["evaluation seconds per sequence"] * net["evaluated sequences per run"])  # fmt: skip
         for chapter, runs in net["runs"].items():
             cost = costs.setdefault(chapter, {"networks": 0, "runs": 0, "hours": 0.0})
-            cost["networks"] += 1
+            cost["networks"] += runs > 0
             cost["runs"] += runs
             cost["hours"] += runs * per_run / 3600
             if chapter == "09_in_the_wild":

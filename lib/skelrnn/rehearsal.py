@@ -532,6 +532,7 @@ def rehearse(results_dir, runs_dir="_build/runs", data_dir=None, chapters=None, 
     log(f"[rehearse] {len(networks)} networks of chapters {', '.join(c[:2] for c in chapters)} at the full profile's "
         f"sizes, {updates} updates each, on {backend} ({device}); data: {data.name}, batches of {data.batch_size} "
         f"padded to {data.mean_padded:.0f} steps (the mean update of the full profile)")  # fmt: skip
+    fresh = 0
     for k, net in enumerate(networks, start=1):
         if net.key in measured:
             entry = measured[net.key]
@@ -544,6 +545,7 @@ def rehearse(results_dir, runs_dir="_build/runs", data_dir=None, chapters=None, 
             entry = {"key": net.key, "name": net.name, "kind": net.kind, "model": net.model, "train": net.train,
                      "features": net.features, "runs": net.runs, **entry}  # fmt: skip
             measured[net.key] = entry
+            fresh += 1
             summary["networks"] = list(measured.values())
             write_json_atomic(path, summary)  # a rehearsal interrupted keeps what it measured
         log(f"[rehearse] {k:>3}/{len(networks)}  {net.chapter[:2]}  {net.name:<70.70} "
@@ -556,6 +558,7 @@ def rehearse(results_dir, runs_dir="_build/runs", data_dir=None, chapters=None, 
     wild = wild_forward_sequences(profiles.get("in_the_wild", "full")) if "09_in_the_wild" in chapters else 0
     summary["chapters"] = chapter_costs(summary["networks"], wild)
     summary["wall seconds"] = round(time.perf_counter() - started, 1)
+    summary["networks measured"] = fresh  # in this invocation; the others were kept from an earlier one
     write_json_atomic(path, summary)
     for line in cost_lines(summary):
         log(line)
@@ -587,9 +590,14 @@ def cost_lines(*summaries) -> list[str]:
     lines = [f"| chapter | networks | runs | {head} |", "|---|---:|---:|" + "---:|" * len(summaries)]
     for chapter in chapters:
         first = next(s["chapters"][chapter] for s in summaries if chapter in s.get("chapters", {}))
-        hours = " | ".join(f"{s['chapters'][chapter]['hours']:,.1f}" if chapter in s.get("chapters", {}) else "–"
+        hours = " | ".join(_hours(s["chapters"][chapter]["hours"]) if chapter in s.get("chapters", {}) else "–"
                            for s in summaries)  # fmt: skip
         lines.append(f"| {chapter} | {first['networks']} | {first['runs']} | {hours} |")
-    total = " | ".join(f"**{sum(c['hours'] for c in s.get('chapters', {}).values()):,.1f}**" for s in summaries)
+    total = " | ".join(f"**{_hours(sum(c['hours'] for c in s.get('chapters', {}).values()))}**" for s in summaries)
     lines.append(f"| all | | | {total} |")
     return lines
+
+
+def _hours(hours: float) -> str:
+    """Hours as the cost table prints them: one decimal, two below one hour (chapter 09's minutes)."""
+    return f"{hours:,.1f}" if hours >= 1 else f"{hours:.2f}"

@@ -78,8 +78,8 @@ def cost_table(*summaries) -> list[str]:
 
     if not summaries:
         return []
-    where = "; ".join(f"{s['backend']} on {s['device']}, {s.get('date', 'undated')[:10]}, "
-                      f"{s['wall seconds'] / 60:.0f} min" for s in summaries)  # fmt: skip
+    where = "; ".join(f"{s['backend']} on {s['device']}, {s['date'][:10]}, {s['wall seconds'] / 60:.0f} min"
+                      + _resumed(s) for s in summaries)  # fmt: skip
     first = summaries[0]
     lines = [
         f"Measured by `skelrnn book --profile full --rehearse` ({where}): every network the full profile "
@@ -100,6 +100,12 @@ def cost_table(*summaries) -> list[str]:
         lines.append(f"Largest memory on {s['backend']}: {largest['name']}, "
                      f"{largest['peak memory (MiB)']:,.0f} MiB ({kind}).  ")  # fmt: skip
     return lines
+
+
+def _resumed(summary: dict) -> str:
+    """What a rehearsal's time leaves out when it went on from an earlier, stopped one."""
+    kept = len(summary["networks"]) - summary.get("networks measured", len(summary["networks"]))
+    return f" (resumed: {kept} networks measured before)" if kept else ""
 
 
 def fill_cost_table(page: Path, table: list[str]) -> None:

@@ -64,6 +64,13 @@ def test_the_rehearsal_batch_is_the_training_sequences_nearest_the_mean_update()
     assert rehearsal.mean_padded_length(np.full(64, 30), 8, 16) == 32.0
 
 
+def test_a_second_trace_is_told_from_noise():
+    assert rehearsal.traced_again([(3.0, 80), (2.1, 80), (0.01, 80)]), "the second update compiled again"
+    assert not rehearsal.traced_again([(3.0, 80), (0.012, 80), (0.01, 80)])
+    assert not rehearsal.traced_again([(30.0, 80), (12.5, 80), (11.0, 80)]), "a slow network, not a trace"
+    assert rehearsal._steady([(3.0, 80), (1.0, 80), (2.0, 80)]) == (1.5, 1.5, 80)
+
+
 def test_a_chapters_hours_are_its_runs_at_their_full_budget_with_their_evaluations():
     networks = [
         {"runs": {"03_baselines": 5, "04_regularization": 0}, "seconds per update": 0.5, "updates per run": 15_600,
@@ -118,6 +125,7 @@ def test_the_rehearsal_trains_every_network_at_the_full_sizes_and_writes_marked_
     ]  # fmt: skip
     for net in summary["networks"]:
         assert net["seconds per update"] > 0 and net["trace seconds"] >= 0 and net["peak memory (MiB)"] > 0
+        assert not net["traced again"], f"{net['name']}: its step was traced twice"
         assert net["batch size"] == 256 and net["updates per run"] == 156 * 100, "NTU's sizes, the thesis's epochs"
         record = read_json(folder / "results" / "full" / "rehearsal" / backend / net["record"])
         assert record["profile"] == rehearsal.REHEARSAL_PROFILE and record["updates"] == 3
@@ -185,5 +193,6 @@ def test_the_rehearsal_runs_on_jax_and_torch_without_tensorflow(backend, tmp_pat
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     summary = json.loads((tmp_path / "full" / "rehearsal" / f"{backend}.json").read_text())
     assert summary["backend"] == backend and len(summary["networks"]) == 4
+    assert not [n["name"] for n in summary["networks"] if n["traced again"]], "a step traced twice"
     assert summary["resume check"]["record equal to the run left alone"] is True
     assert "resumed from its checkpoint after update 2" in done.stdout

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import keras
+import numpy as np
 
 __all__ = [
     "CELLS", "FRONT_ENDS", "HEADS", "GateBias", "ModelConfig", "recurrent_layer", "build_model", "scoring_model",
@@ -48,8 +49,11 @@ class GateBias(keras.initializers.Initializer):
         if size % self.n_blocks:
             raise ValueError(f"GateBias: a bias of {size} entries is not {self.n_blocks} equal blocks")
         gates = self.n_gates * (size // self.n_blocks)
-        mask = keras.ops.arange(size) < gates
-        return keras.ops.cast(keras.ops.where(mask, self.value, 0.0), dtype or "float32")
+        # Built in NumPy: JAX would make ``where(mask, value, 0.0)`` of Python floats a weakly typed
+        # array, and the variable's first update a strongly typed one, so the train step compiled
+        # twice per padded length (the rehearsal found it: GRUs only, their first two updates slow).
+        bias = np.where(np.arange(size) < gates, self.value, 0.0)
+        return keras.ops.convert_to_tensor(bias, dtype=dtype or "float32")
 
     def get_config(self) -> dict:
         return {"n_gates": self.n_gates, "n_blocks": self.n_blocks, "value": self.value}

@@ -267,6 +267,16 @@ def _steady(times: list[tuple[float, int]]) -> tuple[float, float, int]:
     return per_update, max(0.0, times[0][0] - per_update), int(times[1][1])
 
 
+def traced_again(times: list[tuple[float, int]]) -> bool:
+    """Whether the second update of one repeated batch took far longer than the later ones (over
+    twice, and by more than half a second): its step was traced or compiled a second time, which
+    a real run would pay for every padded length (a defect, reported by the rehearsal)."""
+    if len(times) < 3:
+        return False
+    later = float(np.median([s for s, _ in times[2:]]))
+    return times[1][0] > 2 * later and times[1][0] - later > 0.5
+
+
 def _measure_memory_task(net: Network, updates: int) -> dict:
     """Build the memory-task classifier of ``net`` at its length and train it for ``updates``
     updates of its batch (``train_on_batch``) and one prediction pass over a test batch."""
@@ -286,6 +296,7 @@ def _measure_memory_task(net: Network, updates: int) -> dict:
             logs = model.train_on_batch(x, y, return_dict=True)
             float(logs["loss"])
             times.append((time.perf_counter() - start, length))
+        model.predict(x, batch_size=cfg.batch_size, verbose=0)  # traces the prediction step
         start = time.perf_counter()
         model.predict(x, batch_size=cfg.batch_size, verbose=0)
         evaluation = time.perf_counter() - start
@@ -294,7 +305,8 @@ def _measure_memory_task(net: Network, updates: int) -> dict:
     return {"seconds per update": per_update, "trace seconds": trace, "padded length": padded,
             "batch size": cfg.batch_size, "evaluation seconds per sequence": evaluation / cfg.batch_size,
             "updates per run": per_run, "evaluated sequences per run": cfg.n_test,
-            "peak memory (MiB)": peak.mib, "memory added (MiB)": peak.added_mib}  # fmt: skip
+            "peak memory (MiB)": peak.mib, "memory added (MiB)": peak.added_mib,
+            "traced again": traced_again(times)}  # fmt: skip
 
 
 class _Interrupt(Exception):
@@ -403,7 +415,8 @@ def _measure_training(net: Network, data: _Data, folder: Path, runs_dir: Path, u
             "trace seconds": trace, "padded length": padded, "batch size": cfg.batch_size,
             "evaluation seconds per sequence": evaluation / n_val, "updates per run": full_budget,
             "evaluated sequences per run": evaluated, "peak memory (MiB)": peak.mib,
-            "memory added (MiB)": peak.added_mib, "record": record_path.name}  # fmt: skip
+            "memory added (MiB)": peak.added_mib, "record": record_path.name,
+            "traced again": traced_again(times)}  # fmt: skip
 
 
 def _full_eval_every() -> int:
@@ -548,6 +561,9 @@ def rehearse(results_dir, runs_dir="_build/runs", data_dir=None, chapters=None, 
             fresh += 1
             summary["networks"] = list(measured.values())
             write_json_atomic(path, summary)  # a rehearsal interrupted keeps what it measured
+        if entry.get("traced again"):
+            log(f"[rehearse] warning: {net.name}: its second update took far longer than the next ones; its step "
+                "was traced twice (on every padded length of a real run)")  # fmt: skip
         log(f"[rehearse] {k:>3}/{len(networks)}  {net.chapter[:2]}  {net.name:<70.70} "
             f"{entry['seconds per update']:8.3f} s/update  trace {entry['trace seconds']:6.1f} s  "
             f"peak {entry['peak memory (MiB)']:7.0f} MiB")  # fmt: skip

@@ -97,8 +97,9 @@ def cost_table(*summaries) -> list[str]:
     for s in summaries:
         largest = max(s["networks"], key=lambda n: n["peak memory (MiB)"])
         kind = "the process's resident memory, data included" if s["device"].startswith("CPU") else "device memory"
-        lines.append(f"Largest memory on {s['backend']}: {largest['name']}, "
-                     f"{largest['peak memory (MiB)']:,.0f} MiB ({kind}).  ")  # fmt: skip
+        lines.append(f"Largest memory on {s['backend']}: {largest['name']}, {largest['peak memory (MiB)']:,.0f} MiB "
+                     f"at its peak ({kind}; {largest['memory added (MiB)']:,.0f} MiB above the rehearsal's before "
+                     "it).  ")  # fmt: skip
     return lines
 
 

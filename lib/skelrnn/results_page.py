@@ -78,17 +78,17 @@ def cost_table(*summaries) -> list[str]:
 
     if not summaries:
         return []
-    where = "; ".join(f"{s['backend']} on {s['device']}, {s['date'][:10]}, {s['wall seconds'] / 60:.0f} min"
-                      + _resumed(s) for s in summaries)  # fmt: skip
+    where = "; ".join(f"{s['backend']} on {s['device']}, {s['date'][:10]}, {s['wall seconds'] / 60:.0f} min, updates "
+                      f"padded to {s['data']['mean padded length (steps)']:.0f} steps" + _resumed(s)
+                      for s in summaries)  # fmt: skip
     first = summaries[0]
     lines = [
-        f"Measured by `skelrnn book --profile full --rehearse` ({where}): every network the full profile "
-        f"trains, built at its sizes and trained for {first['updates']} updates on batches of "
-        f"{first['full profile']['batch size']} padded to the full profile's mean update "
-        f"({first['data']['mean padded length (steps)']:.0f} steps of {first['data']['data']}). Each run is "
-        f"counted at its whole budget, {first['full profile']['max epochs']} epochs of "
-        f"{first['full profile']['updates per epoch']} updates (an upper bound: early stopping ends most runs "
-        "sooner), with its evaluations; a chapter counts the runs that no earlier chapter trains (records are "
+        f"Measured by `skelrnn book --profile full --rehearse` ({where}). Every network the full profile trains "
+        f"was built at its sizes and trained for {first['updates']} updates on one batch of "
+        f"{first['full profile']['batch size']} sequences of {first['data']['data']}, padded to the mean length of "
+        f"the full profile's updates. Each run is counted at its whole budget, {first['full profile']['max epochs']} "
+        f"epochs of {first['full profile']['updates per epoch']} updates (an upper bound: early stopping ends most "
+        "runs sooner), with its evaluations; a chapter counts the runs that no earlier chapter trains (records are "
         "shared: the improved baseline is chapter 03's).",
         "",
         *cost_lines(*summaries),

@@ -267,19 +267,24 @@ def _steady(times: list[tuple[float, int]]) -> tuple[float, float, int]:
     return per_update, max(0.0, times[0][0] - per_update), int(times[1][1])
 
 
-def traced_again(times: list[tuple[float, int]]) -> bool:
-    """Whether the second update of one repeated batch took far longer than the later ones (over
-    twice, and by more than half a second): its step was traced or compiled a second time, which
-    a real run would pay for every padded length (a defect, reported by the rehearsal)."""
-    if len(times) < 3:
+def traced_again(times: list[tuple[float, int]], backend: str = "jax") -> bool:
+    """Whether the second update of one repeated batch paid a second trace or compilation, which a
+    real run would pay on every padded length (a defect, reported by the rehearsal): it took over
+    twice as long as the later ones, by over half a second and by over half of what the first
+    update's trace cost. The last condition tells a second compilation (as long as the first)
+    from a slow update on a busy machine. torch runs eagerly: nothing is traced."""
+    if len(times) < 3 or backend == "torch":
         return False
     later = float(np.median([s for s, _ in times[2:]]))
-    return times[1][0] > 2 * later and times[1][0] - later > 0.5
+    extra = times[1][0] - later
+    return times[1][0] > 2 * later and extra > 0.5 and extra > 0.5 * (times[0][0] - later)
 
 
 def _measure_memory_task(net: Network, updates: int) -> dict:
     """Build the memory-task classifier of ``net`` at its length and train it for ``updates``
     updates of its batch (``train_on_batch``) and one prediction pass over a test batch."""
+    import keras
+
     from skelrnn import memory_task
     from skelrnn.backend import set_seed
 
@@ -306,7 +311,7 @@ def _measure_memory_task(net: Network, updates: int) -> dict:
             "batch size": cfg.batch_size, "evaluation seconds per sequence": evaluation / cfg.batch_size,
             "updates per run": per_run, "evaluated sequences per run": cfg.n_test,
             "peak memory (MiB)": peak.mib, "memory added (MiB)": peak.added_mib,
-            "traced again": traced_again(times)}  # fmt: skip
+            "traced again": traced_again(times, keras.backend.backend())}  # fmt: skip
 
 
 class _Interrupt(Exception):
@@ -378,6 +383,8 @@ def _train_settings(cell_train: dict, batch: int, updates: int, eval_every: int 
 def _measure_training(net: Network, data: _Data, folder: Path, runs_dir: Path, updates: int) -> dict:
     """Train ``net`` for ``updates`` updates and one evaluation with ``train.train_run`` (a record
     under ``folder``), timing each update, then time a second, traced, evaluation pass."""
+    import keras
+
     from skelrnn import models, sweep, train
 
     splits = data.splits_for(net.features)
@@ -416,7 +423,7 @@ def _measure_training(net: Network, data: _Data, folder: Path, runs_dir: Path, u
             "evaluation seconds per sequence": evaluation / n_val, "updates per run": full_budget,
             "evaluated sequences per run": evaluated, "peak memory (MiB)": peak.mib,
             "memory added (MiB)": peak.added_mib, "record": record_path.name,
-            "traced again": traced_again(times)}  # fmt: skip
+            "traced again": traced_again(times, keras.backend.backend())}  # fmt: skip
 
 
 def _full_eval_every() -> int:

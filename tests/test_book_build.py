@@ -185,12 +185,14 @@ def test_the_full_profile_without_a_gpu_warns_with_the_quick_profiles_estimate(t
     assert "meant for a GPU and none is visible" in err and "about 108 h" in err and "baselines 83.3 h" in err
     import keras
 
-    summary = {"backend": keras.backend.backend(), "device": "CPU (test, 2 cores)",
+    from skelrnn.rehearsal import FORMAT
+
+    summary = {"format": FORMAT, "backend": keras.backend.backend(), "device": "CPU (test, 2 cores)",
                "chapters": {"03_baselines": {"hours": 1200.4}, "07_inattention": {"hours": 800.0}}}  # fmt: skip
     write_json_atomic(tmp_path / "full" / "rehearsal" / f"{summary['backend']}.json", summary)
     cli._warn_without_gpu(tmp_path)
     err = capsys.readouterr().err
-    assert "its rehearsal on CPU (test, 2 cores) puts it at about 2,000 h (03 1,200 h, 07 800 h)" in err
+    assert "its rehearsal on CPU (test, 2 cores) extrapolates it to at most about 2,000 h (03 1,200 h, 07 800 h;" in err
     monkeypatch.setattr(backend, "describe", lambda: {"device": "1 GPU (H200)"})
     cli._warn_without_gpu(tmp_path)
     assert capsys.readouterr().err == ""

@@ -192,6 +192,23 @@ def test_splits_follow_the_ntu_protocols_and_the_thesis_validation_subjects():
         dataset.split_indices(names, "cross_setup")
 
 
+def test_ntus_sample_counts_add_up_to_the_protocols_published_sizes():
+    # NTU RGB+D's 56,880 samples less the 302 without a skeleton; the protocols' sizes as the field
+    # reports them (cross-subject 40,091 / 16,487, cross-view 37,646 / 18,932)
+    assert sum(map(sum, dataset.NTU60_SAMPLES.values())) == 56_880 - 302
+    assert sorted(dataset.NTU60_SAMPLES) == list(range(1, 41))
+    assert dataset.ntu_protocol_sizes("cross_subject", validation=False) == {"train": 40_091, "test": 16_487}
+    assert dataset.ntu_protocol_sizes("cross_view", validation=False) == {"train": 37_646, "test": 18_932}
+    # the thesis's validation subjects come out of training, by the rule split_indices applies to names
+    cs = dataset.ntu_protocol_sizes("cross_subject")
+    assert cs["train"] + cs["validation"] == 40_091 and cs["test"] == 16_487
+    names = [ntu.SampleName(1, c, p, 1, 1) for p, counts in dataset.NTU60_SAMPLES.items() for c, n in
+             zip((1, 2, 3), counts, strict=True) for _ in range(n)]  # fmt: skip
+    for protocol in ("cross_subject", "cross_view"):
+        by_name = {k: len(v) for k, v in dataset.split_indices(names, protocol).items()}
+        assert by_name == dataset.ntu_protocol_sizes(protocol)
+
+
 def test_padding_and_mask():
     x, mask = dataset.pad_sequences([np.ones((3, 2)), 2 * np.ones((5, 2))], multiple=4)
     assert x.shape == (2, 8, 2) and x.dtype == np.float32

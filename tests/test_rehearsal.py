@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from skelrnn import rehearsal, results_page, tables
+from skelrnn import profiles, rehearsal, results_page, tables
 from skelrnn.io import read_json
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,27 +71,46 @@ def test_a_second_trace_is_told_from_noise():
     assert not rehearsal.traced_again([(30.0, 80), (12.5, 80), (11.0, 80)]), "a slow network, not a trace"
     assert not rehearsal.traced_again([(2.5, 80), (1.0, 80), (0.45, 80)]), "a busy machine, not a second trace"
     assert not rehearsal.traced_again([(0.7, 80), (1.4, 80), (0.6, 80)], "torch"), "torch traces nothing"
-    assert rehearsal._steady([(3.0, 80), (1.0, 80), (2.0, 80)]) == (1.5, 1.5, 80)
+    assert rehearsal.steady_update([3.0, 1.0, 2.0, 1.2, 1.6]) == {"median": 1.4, "min": 1.0, "max": 2.0, "trace": 1.6}
 
 
 def test_a_chapters_hours_are_its_runs_at_their_full_budget_with_their_evaluations():
     networks = [
-        {"runs": {"03_baselines": 5, "04_regularization": 0}, "seconds per update": 0.5, "updates per run": 15_600,
+        {"runs": {"03_baselines": 5, "04_regularization": 0}, "seconds per update": 0.5,
+         "seconds per update (range)": [0.4, 0.7], "updates per run": 12_400,
          "evaluation seconds per sequence": 0.002, "evaluated sequences per run": 100_000},
-        {"runs": {"03_baselines": 3}, "seconds per update": 10.0, "updates per run": 15_600,
-         "evaluation seconds per sequence": 0.01, "evaluated sequences per run": 100_000},
-        {"runs": {"08_pose_alignment": 3, "09_in_the_wild": 0}, "seconds per update": 0.4, "updates per run": 100,
+        {"runs": {"03_baselines": 3}, "seconds per update": 10.0, "seconds per update (range)": [10.0, 10.0],
+         "updates per run": 12_400, "evaluation seconds per sequence": 0.01, "evaluated sequences per run": 100_000},
+        {"runs": {"08_pose_alignment": 3, "09_in_the_wild": 0}, "seconds per update": 0.4,
+         "seconds per update (range)": [0.3, 0.5], "updates per run": 100,
          "evaluation seconds per sequence": 0.001, "evaluated sequences per run": 0},
     ]  # fmt: skip
     costs = rehearsal.chapter_costs(networks, wild_sequences=36_000)
-    assert costs["03_baselines"] == {
-        "networks": 2,
-        "runs": 8,
-        "hours": pytest.approx((5 * (7800 + 200) + 3 * (156_000 + 1000)) / 3600),
-    }
-    assert costs["04_regularization"] == {"networks": 0, "runs": 0, "hours": 0.0}
-    assert costs["09_in_the_wild"] == {"networks": 0, "runs": 0, "hours": pytest.approx(36 / 3600)}
+    assert costs["03_baselines"]["networks"] == 2 and costs["03_baselines"]["runs"] == 8
+    assert costs["03_baselines"]["hours"] == pytest.approx((5 * (6200 + 200) + 3 * (124_000 + 1000)) / 3600)
+    assert costs["03_baselines"]["hours range"] == pytest.approx(
+        [(5 * (4960 + 200) + 3 * 125_000) / 3600, (5 * (8680 + 200) + 3 * 125_000) / 3600]
+    )
+    assert costs["04_regularization"] == {"networks": 0, "runs": 0, "hours": 0.0, "hours range": [0.0, 0.0]}
+    assert costs["09_in_the_wild"]["hours"] == pytest.approx(36 / 3600)
+    assert costs["09_in_the_wild"]["hours range"] == pytest.approx([36 / 3600] * 2)
     assert costs["08_pose_alignment"]["hours"] == pytest.approx(3 * 40 / 3600)
+    assert costs["08_pose_alignment"]["hours range"] == pytest.approx([3 * 30 / 3600, 3 * 50 / 3600])
+
+
+def test_a_run_is_counted_on_ntus_protocol_sizes():
+    from skelrnn import chapters, dataset
+
+    P = profiles.get("baselines", "full")
+    counted = dataset.ntu_protocol_sizes("cross_subject")
+    # the cross-subject training subjects less the thesis's 7 validation subjects: 124 updates of 256 an epoch
+    assert counted == {"train": 31_908, "validation": 8_183, "test": 16_487}
+    settings = chapters.fit_training_to_data(P.train, counted["train"], P.min_evaluations, log=lambda line: None)
+    assert settings["eval_every"] == 500, "12,400 updates hold the profile's 20 evaluations at the thesis's 500"
+    budget = rehearsal.run_budget(settings, {}, counted)
+    assert budget == {"updates": 124 * 100, "evaluations": 25, "evaluated sequences": 25 * 8_183 + 16_487}
+    # a cell's own settings count: a budget in epochs is the cell's
+    assert rehearsal.run_budget(settings, {"max_epochs": 10}, counted)["updates"] == 1240
 
 
 def test_the_detector_sweep_counts_every_point_method_and_model():
@@ -129,9 +148,11 @@ def test_the_rehearsal_trains_every_network_at_the_full_sizes_and_writes_marked_
     for net in summary["networks"]:
         assert net["seconds per update"] > 0 and net["trace seconds"] >= 0 and net["peak memory (MiB)"] > 0
         assert not net["traced again"], f"{net['name']}: its step was traced twice"
-        assert net["batch size"] == 256 and net["updates per run"] == 156 * 100, "NTU's sizes, the thesis's epochs"
+        assert net["batch size"] == 256 and net["updates per run"] == 124 * 100, "NTU's sizes, the thesis's epochs"
+        assert net["evaluated sequences per run"] == 25 * 8_183 + 16_487
+        assert len(net["update seconds"]) == summary["updates"] == 5, "every update's time is kept"
         record = read_json(folder / "results" / "full" / "rehearsal" / backend / net["record"])
-        assert record["profile"] == rehearsal.REHEARSAL_PROFILE and record["updates"] == 3
+        assert record["profile"] == rehearsal.REHEARSAL_PROFILE and record["updates"] == 5
         assert record["train"]["batch_size"] == 256 and record["model"]["units"] == 100
         assert record["model"]["n_features"] == (39 if net["features"].get("joints") == 13 else 75)
         assert "rehearsal sequences" in record["dataset"]["name"]
@@ -140,9 +161,37 @@ def test_the_rehearsal_trains_every_network_at_the_full_sizes_and_writes_marked_
                                        "resumed from update": 2, "resumed": 1,
                                        "record equal to the run left alone": True}  # fmt: skip
     assert summary["chapters"]["08_pose_alignment"]["runs"] == 5 + 3 * 3, "baseline seeds, then 3 new cells"
+    check = summary["length check"]
+    assert check["padded lengths"] == sorted(check["padded lengths"]) and len(set(check["padded lengths"])) == 3
+    assert all(s > 0 for s in check["seconds per update"]) and np.isfinite(check["deviation"])
     assert summary["chapters"]["09_in_the_wild"]["runs"] == 0 and summary["chapters"]["09_in_the_wild"]["hours"] > 0
     assert not results_page.collect(folder / "results", "full"), "no table reads a rehearsal record"
     assert any("s/update" in line and "trace" in line and "MiB" in line for line in lines)
+
+
+def test_every_hour_is_derived_again_from_the_update_times_kept(rehearsed):
+    _folder, summary, _again, _lines = rehearsed
+    mean = summary["data"]["mean padded length (steps)"]
+    hours = {}
+    for net in summary["networks"]:
+        timed = net["update seconds"][1:]  # the first traces
+        scale = mean / net["padded length"]
+        per_update = float(np.median(timed)) * scale
+        assert net["seconds per update"] == pytest.approx(per_update, rel=1e-4)
+        evaluations = net["evaluation seconds per sequence"] * net["evaluated sequences per run"]
+        for chapter, runs in net["runs"].items():
+            h = hours.setdefault(chapter, [0.0, 0.0, 0.0])
+            for k, seconds in enumerate((per_update, min(timed) * scale, max(timed) * scale)):
+                h[k] += runs * (seconds * net["updates per run"] + evaluations) / 3600
+    wild = rehearsal.wild_forward_sequences(profiles.get("in_the_wild", "full"))
+    aligned = next(n for n in summary["networks"] if n["runs"].get("09_in_the_wild") == 0)
+    extra = wild * aligned["evaluation seconds per sequence"] / 3600
+    hours["09_in_the_wild"] = [h + extra for h in hours["09_in_the_wild"]]
+    for chapter, (median, low, high) in hours.items():
+        cost = summary["chapters"][chapter]
+        assert cost["hours"] == pytest.approx(median, rel=1e-4)
+        assert cost["hours range"] == pytest.approx([low, high], rel=1e-4)
+        assert low <= median <= high
 
 
 def test_a_second_rehearsal_keeps_what_the_first_measured(rehearsed):
@@ -159,10 +208,14 @@ def test_the_pages_show_the_rehearsals_costs_with_the_device(rehearsed, tmp_path
         (stage / "book" / name).write_text(f"# Page\n\n{results_page.COST_TABLE_MARKER}\n\nAfter.\n")
     page = results_page.write_page(stage, folder / "results", "quick").read_text()
     for text in (page, *((stage / "book" / n).read_text() for n in ("reproducing.md", "cluster.md"))):
-        assert f"hours, {summary['backend']} on {summary['device']}" in text
-        hours = summary["chapters"]["08_pose_alignment"]["hours"]
-        assert f"| 08_pose_alignment | 4 | 14 | {hours:,.1f} |" in text
-        assert f"| 09_in_the_wild | 0 | 0 | {summary['chapters']['09_in_the_wild']['hours']:.2f} |" in text
+        assert f"hours extrapolated, {summary['backend']} on {summary['device']}" in text
+        cost = summary["chapters"]["08_pose_alignment"]
+        low, high = cost["hours range"]
+        assert f"| 08_pose_alignment | 4 | 14 | {cost['hours']:,.1f} [{low:,.1f}, {high:,.1f}] |" in text
+        assert "| 09_in_the_wild | 0 | 0 | " in text
+        assert "Extrapolated from" in text and "31,908 training sequences" in text and "16,487 test" in text
+        assert all(assumption in text for assumption in rehearsal.ASSUMPTIONS)
+        assert "Length check: on " in text
         assert "Largest memory on" in text and results_page.COST_TABLE_MARKER not in text
 
 
@@ -199,3 +252,14 @@ def test_the_rehearsal_runs_on_jax_and_torch_without_tensorflow(backend, tmp_pat
     assert not [n["name"] for n in summary["networks"] if n["traced again"]], "a step compiled twice"
     assert summary["resume check"]["record equal to the run left alone"] is True
     assert "resumed from its checkpoint after update 2" in done.stdout
+
+
+def test_only_finished_rehearsals_of_this_format_reach_the_pages(tmp_path):
+    from skelrnn.io import write_json_atomic
+
+    folder = tmp_path / "full" / "rehearsal"
+    finished = {"format": rehearsal.FORMAT, "backend": "jax", "chapters": {}}
+    write_json_atomic(folder / "jax.json", finished)
+    write_json_atomic(folder / "torch.json", {"format": rehearsal.FORMAT, "backend": "torch", "networks": []})
+    write_json_atomic(folder / "tensorflow.json", {"format": 1, "backend": "tensorflow", "chapters": {}})
+    assert rehearsal.read_summaries(tmp_path / "nothing", tmp_path) == [finished], "a stopped or older one is left out"

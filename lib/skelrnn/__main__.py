@@ -128,8 +128,9 @@ def _warn_without_gpu(results_dir: Path, root: Path | None = None) -> None:
     if rehearsed:
         chapters = rehearsed[0]["chapters"]
         each = ", ".join(f"{name[:2]} {cost['hours']:,.0f} h" for name, cost in chapters.items())
-        estimate = (f"its rehearsal on {rehearsed[0]['device']} puts it at about "
-                    f"{sum(c['hours'] for c in chapters.values()):,.0f} h ({each})")  # fmt: skip
+        total = sum(c["hours"] for c in chapters.values())
+        estimate = (f"its rehearsal on {rehearsed[0]['device']} extrapolates it to at most about {total:,.0f} h "
+                    f"({each}; every run to its last epoch)")  # fmt: skip
     elif costs:
         hours = sum(c["hours in all"] for c in costs.values())
         each = ", ".join(f"{name} {cost['hours in all']:.1f} h" for name, cost in sorted(costs.items()))

@@ -1,8 +1,9 @@
 """Training runs on a Ray cluster: ``RayExecutor``, an executor of ``sweep`` (``run(jobs, splits)``).
 
 Defined for the training chapters (03 on) and the page "Running the full profile on a cluster".
-The thesis's grids are hundreds of runs (chapters 03-07: about 240 CPU-hours at its sizes), and a
-3 x 100 GRU fills a small part of a modern GPU; Ray (an optional dependency: ``pip install -e
+The thesis's grids are hundreds of runs (what they cost per chapter on a device is extrapolated by
+the full profile's rehearsal, ``rehearsal.rehearse``), and a 3 x 100 GRU fills a small part of a
+modern GPU; Ray (an optional dependency: ``pip install -e
 ".[ray]"``) spreads them over the machines of a cluster, several small runs to a GPU.
 
 - Each worker is a Ray actor (one process) that trains jobs one after the other and keeps the

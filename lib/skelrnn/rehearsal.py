@@ -9,22 +9,29 @@ is given), trains it for ``updates`` updates (the first traces, the others are t
 it once, and writes a real result record, marked as a rehearsal (profile ``full (rehearsal)``,
 under ``<results>/full/rehearsal/<backend>/``: never a table's, never reused by a full run). One
 run is interrupted after its first checkpoint and resumed; its record must equal that of the
-same run uninterrupted. From the seconds per update it measured, it writes what the full
-profile costs per chapter on this device (``<results>/full/rehearsal/<backend>.json``), which
-the reproducing and results pages show.
+same run uninterrupted. From the seconds per update it measured, it extrapolates what the full
+profile costs per chapter on this device (``<results>/full/rehearsal/<backend>.json``, with
+every update's time, so that each hour can be derived again), which the reproducing and results
+pages show.
 
 The cost of a chapter counts the runs it plans that no earlier chapter planned (records are
-shared: the improved baseline trains once, in chapter 03), each at its full budget of updates
-(``max_epochs`` of NTU's training split: an upper bound, early stopping ends most runs sooner),
+shared: the improved baseline trains once, in chapter 03), each at its full budget of updates,
 plus its evaluations; chapter 01 counts its memory-task grid and chapter 09 the forward passes
-of its detector sweep. What the rehearsal does not run at full size: the chapters' other cells
-(figures, the detector simulation, Viterbi smoothing), which run on the CPU and take minutes.
+of its detector sweep. The counts are NTU RGB+D's own (``dataset.ntu_protocol_sizes``: the
+cross-subject training subjects less the thesis's validation subjects, 31,908 sequences, 124
+updates of 256 an epoch; 8,183 validation and 16,487 test sequences), or a folder's own when one
+is given. The extrapolation assumes (``ASSUMPTIONS``, shown with the hours) that an update's
+time is affine in its padded length (checked on the improved baseline: ``length_check``) and
+that every run spends its whole budget (early stopping ends most runs sooner: an upper bound).
+What the rehearsal does not run at full size: the chapters' other cells (figures, the detector
+simulation, Viterbi smoothing), which run on the CPU and take minutes.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import threading
 import time
 from dataclasses import dataclass, field
@@ -33,16 +40,22 @@ from pathlib import Path
 import numpy as np
 
 __all__ = [
-    "NTU_TRAIN_SEQUENCES", "REHEARSAL_PROFILE", "CHAPTER_TABLES", "Network", "PeakMemory", "plan_networks",
-    "mean_padded_length", "rehearsal_indices", "chapter_costs", "wild_forward_sequences", "rehearse",
-    "read_summaries", "cost_lines",
+    "REHEARSAL_PROFILE", "CHAPTER_TABLES", "ASSUMPTIONS", "Network", "PeakMemory", "plan_networks",
+    "mean_padded_length", "padded_lengths", "rehearsal_indices", "steady_update", "run_budget", "chapter_costs",
+    "network_hours", "wild_forward_sequences", "rehearse", "read_summaries", "cost_lines",
 ]  # fmt: skip
 
-# NTU RGB+D's cross-subject training split, the samples with a skeleton (40,320 less those the
-# release ships without one): what the full profile's updates are counted on, 156 an epoch.
-NTU_TRAIN_SEQUENCES = 40_091
 REHEARSAL_PROFILE = "full (rehearsal)"
-FORMAT = 1
+FORMAT = 2  # 2: NTU's protocol sizes, every update's time kept, hours with their range
+# What the extrapolated hours assume, as the summaries and the pages state it.
+ASSUMPTIONS = (
+    "an update's time is affine in its padded length, so the mean update costs what an update of the mean "
+    "padded length costs (checked on the improved baseline at the shortest and longest padded lengths of an "
+    "epoch: the length check)",
+    "every run spends its whole budget of updates (early stopping ends most runs sooner: an upper bound)",
+    "evaluations cost what the timed validation pass costs per sequence",
+    "a run's traces and compilations (one per padded length on JAX) are left out: seconds against hours",
+)
 
 # What each training chapter trains, in the book's order (the notebooks' ``chapter.run`` calls):
 # "baseline" is the improved baseline with the baseline seeds (``TrainingChapter.baseline``),
@@ -136,16 +149,21 @@ def plan_networks(chapters, n_features, n_classes: int, frame_step: int = 1) -> 
     return list(networks.values())
 
 
-def mean_padded_length(lengths, batch_size: int, multiple: int, seed: int = 0) -> float:
-    """The mean padded length of an update when ``lengths`` (time steps) are batched by length
-    (``dataset.bucket_batches``, full batches only, lengths rounded up to ``multiple``)."""
+def padded_lengths(lengths, batch_size: int, multiple: int, seed: int = 0) -> np.ndarray:
+    """The padded length of every update of an epoch when ``lengths`` (time steps) are batched by
+    length (``dataset.bucket_batches``, full batches only, lengths rounded up to ``multiple``)."""
     from skelrnn.dataset import bucket_batches
 
     lengths = np.asarray(lengths)
     batches = [b for b in bucket_batches(lengths, batch_size, np.random.default_rng(seed)) if len(b) == batch_size]
     if not batches:
-        raise ValueError(f"mean_padded_length: fewer than {batch_size} sequences ({len(lengths)})")
-    return float(np.mean([-(-int(lengths[b].max()) // multiple) * multiple for b in batches]))
+        raise ValueError(f"padded_lengths: fewer than {batch_size} sequences ({len(lengths)})")
+    return np.array([-(-int(lengths[b].max()) // multiple) * multiple for b in batches])
+
+
+def mean_padded_length(lengths, batch_size: int, multiple: int, seed: int = 0) -> float:
+    """The mean padded length of an update (``padded_lengths``)."""
+    return float(np.mean(padded_lengths(lengths, batch_size, multiple, seed)))
 
 
 def rehearsal_indices(indices: dict, lengths, target: float, batch_size: int, seed: int = 0) -> dict:
@@ -257,14 +275,27 @@ def device_name() -> str:
     return f"CPU ({model + ', ' if model else ''}{os.cpu_count()} cores)"
 
 
-def _steady(times: list[tuple[float, int]]) -> tuple[float, float, int]:
-    """``(seconds per update, trace seconds, padded length)`` from the updates' ``(seconds, length)``:
-    the median of every update after the first (same batch, nothing traced), and what the first
-    took beyond it."""
-    if len(times) < 2:
+def steady_update(seconds) -> dict:
+    """What the rehearsal reads from one network's update times ``seconds`` (the first traces; the
+    same batch every update): ``median``, ``min`` and ``max`` of the updates after the first, and
+    ``trace``, what the first took beyond the median."""
+    seconds = [float(s) for s in seconds]
+    if len(seconds) < 2:
         raise ValueError("the rehearsal needs at least 2 updates: the first traces, the others are timed")
-    per_update = float(np.median([s for s, _ in times[1:]]))
-    return per_update, max(0.0, times[0][0] - per_update), int(times[1][1])
+    timed = seconds[1:]
+    median = float(np.median(timed))
+    return {"median": median, "min": min(timed), "max": max(timed), "trace": max(0.0, seconds[0] - median)}
+
+
+def _timing(times: list[tuple[float, int]], scale: float = 1.0) -> dict:
+    """A network's summary entry from its updates' ``(seconds, padded length)``: every update's time
+    as measured, and the seconds per update (median, range) times ``scale`` (the mean padded length
+    over the timed one: the affine assumption)."""
+    steady = steady_update([s for s, _ in times])
+    return {"update seconds": [round(s, 6) for s, _ in times], "padded length": int(times[1][1]),
+            "length scale": scale, "seconds per update": steady["median"] * scale,
+            "seconds per update (range)": [steady["min"] * scale, steady["max"] * scale],
+            "seconds per update (measured)": steady["median"], "trace seconds": steady["trace"]}  # fmt: skip
 
 
 def traced_again(times: list[tuple[float, int]], backend: str = "jax") -> bool:
@@ -305,12 +336,11 @@ def _measure_memory_task(net: Network, updates: int) -> dict:
         start = time.perf_counter()
         model.predict(x, batch_size=cfg.batch_size, verbose=0)
         evaluation = time.perf_counter() - start
-    per_update, trace, padded = _steady(times)
     per_run = -(-cfg.n_train // cfg.batch_size) * cfg.epochs
-    return {"seconds per update": per_update, "trace seconds": trace, "padded length": padded,
-            "batch size": cfg.batch_size, "evaluation seconds per sequence": evaluation / cfg.batch_size,
-            "updates per run": per_run, "evaluated sequences per run": cfg.n_test,
-            "peak memory (MiB)": peak.mib, "memory added (MiB)": peak.added_mib,
+    return {**_timing(times), "batch size": cfg.batch_size,
+            "evaluation seconds per sequence": evaluation / cfg.batch_size, "updates per run": per_run,
+            "evaluated sequences per run": cfg.n_test, "peak memory (MiB)": peak.mib,
+            "memory added (MiB)": peak.added_mib,
             "traced again": traced_again(times, keras.backend.backend())}  # fmt: skip
 
 
@@ -329,28 +359,38 @@ class _Data:
     frame_step: int
     batch_size: int
     mean_padded: float
-    train_sequences: int  # what the full profile's updates are counted on
-    sizes: dict  # sequences of each split of the data
+    counted: dict  # sequences of each split that the full profile's cost is counted on
+    settings: dict  # the full profile's training settings fitted to counted["train"]
+    epoch_lengths: np.ndarray  # the padded length of every update of an epoch of the data
+    indices: dict  # the data's splits
+    steps: np.ndarray  # time steps of every sample at the frame step
     facts: dict  # for the summary
     _splits: dict = field(default_factory=dict)
 
-    def splits_for(self, features: dict) -> dict:
-        """``{part: (features, labels)}`` of the rehearsal's samples with the inputs ``features``, made once."""
+    def splits_for(self, features: dict, target: float | None = None) -> dict:
+        """``{part: (features, labels)}`` of the rehearsal's samples with the inputs ``features``, made
+        once; ``target``: training sequences nearest that length instead of the mean update's."""
         from skelrnn import dataset
 
-        key = json.dumps(features, sort_keys=True)
+        key = json.dumps([features, target], sort_keys=True)
         if key not in self._splits:
-            self._splits[key] = dataset.featurise_splits(self.data, self.chosen, self.frame_step, **features)
+            chosen = dict(self.chosen)
+            if target is not None:
+                chosen["train"] = rehearsal_indices(self.indices, self.steps, target, self.batch_size)["train"]
+            self._splits[key] = dataset.featurise_splits(self.data, chosen, self.frame_step, **features)
         return self._splits[key]
 
     def n_features(self, features: dict) -> int:
         return self.splits_for(features)["train"][0][0].shape[1]
 
 
-def _load(data_dir, pad_multiple: int, log) -> _Data:
-    from skelrnn import dataset, profiles
+def _load(P, data_dir, pad_multiple: int, log) -> _Data:
+    """The full profile's data (``P``: its values) and what its cost is counted on: NTU RGB+D's own
+    protocol sizes for the embedded data (which stands in for NTU's sequence lengths), a folder's
+    own splits otherwise."""
+    from skelrnn import dataset
+    from skelrnn.chapters import fit_training_to_data
 
-    P = profiles.get("baselines", "full")
     notes = []
     data = dataset.load_or_generate(data_dir, P.synthetic, log=notes.append)
     indices, step = dataset.choose_splits(data, "cross_subject", max_train=P.max_train, max_eval=P.max_eval,
@@ -359,41 +399,65 @@ def _load(data_dir, pad_multiple: int, log) -> _Data:
         log(note)
     steps = -(-data.lengths // step)  # time steps of every sample at the profile's frame step
     batch = min(P.train["batch_size"], len(indices["train"]))
-    target = mean_padded_length(steps[indices["train"]], batch, pad_multiple)
+    epoch = padded_lengths(steps[indices["train"]], batch, pad_multiple)
+    target = float(epoch.mean())
     chosen = rehearsal_indices(indices, steps, target, batch, P.data_seed)
     sizes = {part: len(idx) for part, idx in indices.items()}
-    on_ntu = data_dir is not None
-    train_sequences = sizes["train"] if on_ntu else NTU_TRAIN_SEQUENCES
-    name = str(Path(data_dir).name) if on_ntu else "the embedded data (NTU RGB+D's sizes: 40,091 training sequences)"
-    facts = {"data": name, "frame step": int(step), "training sequences counted": int(train_sequences),
-             "data's split sizes": sizes, "mean padded length (steps)": round(target, 2),
+    if data_dir is None:
+        counted = dataset.ntu_protocol_sizes("cross_subject")
+        name = ("the embedded data (its lengths stand in for NTU's; the sequences are counted at NTU RGB+D's "
+                "cross-subject sizes, the thesis's validation subjects taken out of training)")  # fmt: skip
+    else:
+        counted, name = sizes, str(Path(data_dir).name)
+    settings = fit_training_to_data(P.train, counted["train"], P.min_evaluations, log=lambda line: None)
+    facts = {"data": name, "frame step": int(step), "split sizes counted": counted, "data's split sizes": sizes,
+             "mean padded length (steps)": round(target, 2),
+             "padded lengths of an epoch (steps)": [int(epoch.min()), int(epoch.max())],
              "rehearsal sequences": {p: len(i) for p, i in chosen.items()}}  # fmt: skip
-    return _Data(name, len(data.actions), data, chosen, int(step), batch, target, train_sequences, sizes, facts)
+    return _Data(name, len(data.actions), data, chosen, int(step), batch, target, counted, settings, epoch, indices,
+                 steps, facts)  # fmt: skip
 
 
-def _train_settings(cell_train: dict, batch: int, updates: int, eval_every: int | None = None) -> dict:
-    """The full profile's training settings for a cell, cut to ``updates`` updates and one evaluation."""
-    from skelrnn import profiles, train
+def _train_settings(P, cell_train: dict, batch: int, updates: int, eval_every: int | None = None) -> dict:
+    """The full profile's training settings (``P``: its values) for a cell, cut to ``updates``
+    updates and one evaluation."""
+    from skelrnn import train
 
-    P = profiles.get("baselines", "full")
     values = {**P.train, **cell_train, "batch_size": batch, "max_updates": updates, "eval_every": eval_every or updates}
     return train.TrainConfig(**values).to_dict()
 
 
-def _measure_training(net: Network, data: _Data, folder: Path, runs_dir: Path, updates: int) -> dict:
+def run_budget(settings: dict, cell_train: dict, counted: dict) -> dict:
+    """A full-profile run of a cell on splits of ``counted`` sequences (``{"train", "validation",
+    "test"}``): its ``updates`` (``max_epochs`` of full batches, ``train.update_budget``) and the
+    ``evaluated sequences`` (the validation split at every evaluation, every ``eval_every``
+    updates, and the test split once). ``settings``: the profile's training settings fitted to the
+    training split (``chapters.fit_training_to_data``); ``cell_train``: the cell's changes."""
+    from skelrnn import train
+
+    full = train.TrainConfig(**{**settings, **cell_train, "max_updates": None})
+    updates = train.update_budget(full, counted["train"] // full.batch_size)
+    evaluations = -(-updates // full.eval_every)
+    return {"updates": updates, "evaluations": evaluations,
+            "evaluated sequences": counted["validation"] * evaluations + counted["test"]}  # fmt: skip
+
+
+def _measure_training(P, net: Network, data: _Data, folder: Path, runs_dir: Path, updates: int,
+                      target: float | None = None) -> dict:  # fmt: skip
     """Train ``net`` for ``updates`` updates and one evaluation with ``train.train_run`` (a record
-    under ``folder``), timing each update, then time a second, traced, evaluation pass."""
+    under ``folder``), timing each update, then time a second, traced, evaluation pass. The batch:
+    the training sequences nearest the mean update's padded length, or ``target``."""
     import keras
 
     from skelrnn import models, sweep, train
 
-    splits = data.splits_for(net.features)
+    splits = data.splits_for(net.features, target)
     config = models.ModelConfig(**net.model)
-    cfg = train.TrainConfig(**_train_settings(net.train, data.batch_size, updates))
-    key = sweep.run_key(config.to_dict(), cfg.to_dict(), 0, "rehearsal")
+    cfg = train.TrainConfig(**_train_settings(P, net.train, data.batch_size, updates))
+    key = sweep.run_key(config.to_dict(), cfg.to_dict(), 0, "rehearsal") + ("" if target is None else f"-{target:g}")
     record_path, run_dir = folder / f"{key}.json", runs_dir / key
     record_path.unlink(missing_ok=True)  # a rehearsal measures again
-    _remove_tree(run_dir)
+    shutil.rmtree(run_dir, ignore_errors=True)
     pool, times = train.ModelPool(1), []
     with PeakMemory() as peak:
         record = train.train_run(
@@ -406,30 +470,35 @@ def _measure_training(net: Network, data: _Data, folder: Path, runs_dir: Path, u
         start = time.perf_counter()
         train.evaluate(scoring, *splits["validation"], cfg.batch_size, cfg.pad_multiple)
         evaluation = time.perf_counter() - start
-    per_update, trace, padded = _steady(times)
     if record.updates != updates:
         raise RuntimeError(f"{net.name}: the rehearsal run made {record.updates} updates, not {updates}")
-    # The full profile's run of this network on NTU's sizes: its budget of updates, an evaluation of
-    # the validation split every eval_every updates and one of the test split.
-    full = train.TrainConfig(**{**cfg.to_dict(), "max_updates": None, "eval_every": _full_eval_every()})
-    full_budget = train.update_budget(full, data.train_sequences // cfg.batch_size)
-    evaluations = -(-full_budget // full.eval_every)
-    val_share = data.sizes["validation"] / data.sizes["train"]
-    test_share = data.sizes["test"] / data.sizes["train"]
-    evaluated = round(data.train_sequences * (val_share * evaluations + test_share))
+    budget = run_budget(data.settings, net.train, data.counted)  # the full profile's run on the counted sizes
     n_val = len(splits["validation"][1])
-    return {"seconds per update": per_update * data.mean_padded / padded, "seconds per update (measured)": per_update,
-            "trace seconds": trace, "padded length": padded, "batch size": cfg.batch_size,
-            "evaluation seconds per sequence": evaluation / n_val, "updates per run": full_budget,
-            "evaluated sequences per run": evaluated, "peak memory (MiB)": peak.mib,
-            "memory added (MiB)": peak.added_mib, "record": record_path.name,
+    return {**_timing(times, data.mean_padded / times[1][1]), "batch size": cfg.batch_size,
+            "evaluation seconds per sequence": evaluation / n_val, "updates per run": budget["updates"],
+            "evaluations per run": budget["evaluations"], "evaluated sequences per run": budget["evaluated sequences"],
+            "peak memory (MiB)": peak.mib, "memory added (MiB)": peak.added_mib, "record": record_path.name,
             "traced again": traced_again(times, keras.backend.backend())}  # fmt: skip
 
 
-def _full_eval_every() -> int:
-    from skelrnn import profiles
+def length_check(P, data: _Data, folder: Path, runs_dir: Path, updates: int) -> dict:
+    """The affine assumption, measured: the improved baseline's seconds per update (``_measure_training``)
+    on batches of the shortest, the mean and the longest padded length of an epoch of the data,
+    and how far the mean's time lies from the line through the other two (``deviation``, a
+    fraction of the mean's time: the error of timing the mean length for every length)."""
+    from skelrnn import sweep, tables
 
-    return int(profiles.get("baselines", "full").train["eval_every"])
+    cell = tables.improved_baseline_cell()
+    model = sweep.model_spec(P.baseline_model, data.n_features(cell.features), data.n_classes, cell.model).to_dict()
+    net = Network("training", "length check", model, dict(cell.train), dict(cell.features))
+    lengths, seconds = [], []
+    for target in (float(data.epoch_lengths.min()), data.mean_padded, float(data.epoch_lengths.max())):
+        entry = _measure_training(P, net, data, folder / "length-check", runs_dir / "length-check", updates, target)
+        lengths.append(entry["padded length"])
+        seconds.append(entry["seconds per update (measured)"])
+    line = seconds[0] + (seconds[2] - seconds[0]) * (lengths[1] - lengths[0]) / max(1, lengths[2] - lengths[0])
+    return {"network": cell.row, "padded lengths": lengths, "seconds per update": seconds,
+            "deviation": (seconds[1] - line) / seconds[1]}  # fmt: skip
 
 
 def _dataset_name(data: _Data, features: dict) -> str:
@@ -437,29 +506,23 @@ def _dataset_name(data: _Data, features: dict) -> str:
     return f"{data.name}, rehearsal sequences" + (f" ({extra})" if extra else "")
 
 
-def _remove_tree(path: Path) -> None:
-    import shutil
-
-    shutil.rmtree(path, ignore_errors=True)
-
-
-def resume_check(data: _Data, folder: Path, runs_dir: Path, log=print) -> dict:
+def resume_check(P, data: _Data, folder: Path, runs_dir: Path, log=print) -> dict:
     """The improved baseline for 4 updates with a checkpoint at every evaluation (every 2 updates),
     stopped by an exception after update 3 and started again: the run must resume from update 2
-    and end with the record of the same run left alone (timings aside), else ``RuntimeError``."""
-    from skelrnn import profiles, results, sweep, tables, train
+    and end with the record of the same run left alone (timings aside), else ``RuntimeError``.
+    ``P``: the full profile's values."""
+    from skelrnn import results, sweep, tables, train
 
     cell = tables.improved_baseline_cell()
     splits = data.splits_for(cell.features)
-    P = profiles.get("baselines", "full")
     config = sweep.model_spec(P.baseline_model, data.n_features(cell.features), data.n_classes)
-    cfg = train.TrainConfig(**_train_settings(cell.train, data.batch_size, 4, eval_every=2))
+    cfg = train.TrainConfig(**_train_settings(P, cell.train, data.batch_size, 4, eval_every=2))
     name = _dataset_name(data, cell.features)
     out = {}
     for label in ("left alone", "interrupted"):
         record_path, run_dir = folder / "resume-check" / f"{label.replace(' ', '-')}.json", runs_dir / "resume-check"
         record_path.unlink(missing_ok=True)
-        _remove_tree(run_dir / label)
+        shutil.rmtree(run_dir / label, ignore_errors=True)
         run = dict(seed=0, profile=REHEARSAL_PROFILE, dataset_name=name, log=lambda line: None, checkpoint_seconds=0,
                    place={"executor": "rehearsal", "node": sweep.this_node()})  # fmt: skip
 
@@ -489,22 +552,32 @@ def resume_check(data: _Data, folder: Path, runs_dir: Path, log=print) -> dict:
             "resumed": done.resumed, "record equal to the run left alone": same}  # fmt: skip
 
 
+def network_hours(net: dict) -> dict:
+    """Hours of one full-profile run of a network from its summary entry: ``seconds per update``
+    (its range: ``seconds per update (range)``) times ``updates per run``, plus ``evaluation
+    seconds per sequence`` times ``evaluated sequences per run``; ``{"hours", "low", "high"}``."""
+    evaluations = net["evaluation seconds per sequence"] * net["evaluated sequences per run"]
+    low, high = net.get("seconds per update (range)", [net["seconds per update"]] * 2)
+    return {name: (seconds * net["updates per run"] + evaluations) / 3600
+            for name, seconds in (("hours", net["seconds per update"]), ("low", low), ("high", high))}  # fmt: skip
+
+
 def chapter_costs(networks: list[dict], wild_sequences: int = 0) -> dict:
     """Hours of the full profile per chapter from the rehearsal's ``networks`` (summary entries:
-    ``runs`` per chapter, ``seconds per update``, ``updates per run``, ``evaluation seconds per
-    sequence``, ``evaluated sequences per run``): each run at its full budget of updates plus its
-    evaluations. Chapter 09 adds ``wild_sequences`` forward passes of its model."""
+    ``runs`` per chapter and what ``network_hours`` reads): each run at its full budget of updates
+    plus its evaluations, at the median update (``hours``) and at the fastest and slowest timed
+    update (``hours range``). Chapter 09 adds ``wild_sequences`` forward passes of its model."""
     costs: dict[str, dict] = {}
     for net in networks:
-        per_run = (net["seconds per update"] * net["updates per run"]
-                   + net["evaluation seconds per sequence"] * net["evaluated sequences per run"])  # fmt: skip
+        per_run = network_hours(net)
         for chapter, runs in net["runs"].items():
-            cost = costs.setdefault(chapter, {"networks": 0, "runs": 0, "hours": 0.0})
+            cost = costs.setdefault(chapter, {"networks": 0, "runs": 0, "hours": 0.0, "hours range": [0.0, 0.0]})
             cost["networks"] += runs > 0
             cost["runs"] += runs
-            cost["hours"] += runs * per_run / 3600
-            if chapter == "09_in_the_wild":
-                cost["hours"] += wild_sequences * net["evaluation seconds per sequence"] / 3600
+            extra = wild_sequences * net["evaluation seconds per sequence"] / 3600 if chapter == "09_in_the_wild" else 0
+            cost["hours"] += runs * per_run["hours"] + extra
+            cost["hours range"][0] += runs * per_run["low"] + extra
+            cost["hours range"][1] += runs * per_run["high"] + extra
     return dict(sorted(costs.items()))
 
 
@@ -512,13 +585,14 @@ def _summary_path(results_dir: Path, backend: str) -> Path:
     return Path(results_dir) / "full" / "rehearsal" / f"{backend}.json"
 
 
-def rehearse(results_dir, runs_dir="_build/runs", data_dir=None, chapters=None, updates: int = 3, force: bool = False,
+def rehearse(results_dir, runs_dir="_build/runs", data_dir=None, chapters=None, updates: int = 5, force: bool = False,
              log=print) -> dict:  # fmt: skip
     """Rehearse the full profile on this machine and backend (the module's docstring says what);
     returns the summary written to ``<results_dir>/full/rehearsal/<backend>.json``. ``chapters``:
-    names of ``CHAPTERS`` (default all). Networks already measured in that summary, on this
-    device, are not measured again unless ``force``: an interrupted rehearsal goes on where it
-    stopped."""
+    names of ``CHAPTERS`` (default all); ``updates``: per network, the first traces and the others
+    are timed (their median and range give the hours and their range). Networks already measured
+    in that summary, on this device and data, are not measured again unless ``force``: an
+    interrupted rehearsal goes on where it stopped."""
     import keras
 
     from skelrnn import profiles, train
@@ -537,21 +611,27 @@ def rehearse(results_dir, runs_dir="_build/runs", data_dir=None, chapters=None, 
     folder = path.parent / backend
     runs = Path(runs_dir) / "full-rehearsal" / backend
     started = time.perf_counter()
+    P = profiles.get("baselines", "full")
     pad = train.TrainConfig(pad_multiple=None).pad_multiple
-    data = _load(data_dir, pad, log)
+    data = _load(P, data_dir, pad, log)
     networks = plan_networks(chapters, data.n_features, data.n_classes, data.frame_step)
     old = read_json(path) if path.is_file() and not force else {}
-    same_setting = old.get("device") == device and old.get("data", {}).get("data") == data.facts["data"]
+    same_setting = (old.get("format") == FORMAT and old.get("device") == device and old.get("updates") == updates
+                    and old.get("data", {}).get("data") == data.facts["data"])  # fmt: skip
     measured = {n["key"]: n for n in old.get("networks", [])} if same_setting else {}
     date = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    counted = data.counted
     summary = {"format": FORMAT, "kind": "full-profile rehearsal", "date": date, "backend": backend, "device": device,
                "environment": describe(), "updates": int(updates), "data": data.facts,
-               "full profile": {"batch size": data.batch_size, "max epochs": profiles.get("baselines", "full").train[
-                   "max_epochs"], "updates per epoch": data.train_sequences // data.batch_size},
-               "networks": [n for n in measured.values()]}  # fmt: skip
+               "full profile": {"batch size": data.settings["batch_size"], "max epochs": data.settings["max_epochs"],
+                                "updates per epoch": counted["train"] // data.settings["batch_size"],
+                                "eval every": data.settings["eval_every"], "sequences": counted},
+               "assumptions": list(ASSUMPTIONS), "networks": [n for n in measured.values()]}  # fmt: skip
     log(f"[rehearse] {len(networks)} networks of chapters {', '.join(c[:2] for c in chapters)} at the full profile's "
-        f"sizes, {updates} updates each, on {backend} ({device}); data: {data.name}, batches of {data.batch_size} "
-        f"padded to {data.mean_padded:.0f} steps (the mean update of the full profile)")  # fmt: skip
+        f"sizes, {updates} updates each (the first traces), on {backend} ({device}); data: {data.name}, batches of "
+        f"{data.batch_size} padded to about {data.mean_padded:.0f} steps (the mean update of the full profile); "
+        f"costs counted on {counted['train']:,} training, {counted['validation']:,} validation and "
+        f"{counted['test']:,} test sequences")  # fmt: skip
     fresh = 0
     for k, net in enumerate(networks, start=1):
         if net.key in measured:
@@ -561,7 +641,7 @@ def rehearse(results_dir, runs_dir="_build/runs", data_dir=None, chapters=None, 
             if net.kind == "memory task":
                 entry = _measure_memory_task(net, updates)
             else:
-                entry = _measure_training(net, data, folder, runs, updates)
+                entry = _measure_training(P, net, data, folder, runs, updates)
             entry = {"key": net.key, "name": net.name, "kind": net.kind, "model": net.model, "train": net.train,
                      "features": net.features, "runs": net.runs, **entry}  # fmt: skip
             measured[net.key] = entry
@@ -571,13 +651,22 @@ def rehearse(results_dir, runs_dir="_build/runs", data_dir=None, chapters=None, 
         if entry.get("traced again"):
             log(f"[rehearse] warning: {net.name}: its second update took far longer than the next ones; its step "
                 "was traced twice (on every padded length of a real run)")  # fmt: skip
-        log(f"[rehearse] {k:>3}/{len(networks)}  {net.chapter[:2]}  {net.name:<70.70} "
-            f"{entry['seconds per update']:8.3f} s/update  trace {entry['trace seconds']:6.1f} s  "
+        low, high = entry["seconds per update (range)"]
+        log(f"[rehearse] {k:>3}/{len(networks)}  {net.chapter[:2]}  {net.name:<64.64} "
+            f"{entry['seconds per update']:8.3f} s/update [{low:.3f}, {high:.3f}]  "
+            f"trace {entry['trace seconds']:6.1f} s  "
             f"peak {entry['peak memory (MiB)']:7.0f} MiB")  # fmt: skip
     wanted = {n.key for n in networks}
     summary["networks"] = [n for n in measured.values() if n["key"] in wanted]
     if any(n.kind == "training" for n in networks):
-        summary["resume check"] = resume_check(data, folder, runs, log)
+        summary["length check"] = check = old.get("length check") if measured else None
+        if not check:
+            summary["length check"] = check = length_check(P, data, folder, runs, updates)
+        log(f"[rehearse] length check: the improved baseline at padded lengths "
+            f"{', '.join(map(str, check['padded lengths']))}: "
+            f"{', '.join(f'{s:.3f}' for s in check['seconds per update'])} s/update; the mean length lies "
+            f"{100 * check['deviation']:+.1f} % from the line through the other two")  # fmt: skip
+        summary["resume check"] = resume_check(P, data, folder, runs, log)
     wild = wild_forward_sequences(profiles.get("in_the_wild", "full")) if "09_in_the_wild" in chapters else 0
     summary["chapters"] = chapter_costs(summary["networks"], wild)
     summary["wall seconds"] = round(time.perf_counter() - started, 1)
@@ -592,33 +681,49 @@ def rehearse(results_dir, runs_dir="_build/runs", data_dir=None, chapters=None, 
 
 
 def read_summaries(*folders) -> list[dict]:
-    """The rehearsal summaries (``<folder>/full/rehearsal/<backend>.json``) of the first of ``folders``
-    (results folders) that has any, one per backend."""
-    for folder in folders:
-        paths = sorted((Path(folder) / "full" / "rehearsal").glob("*.json"))
-        if paths:
-            from skelrnn.io import read_json
+    """The finished rehearsal summaries (``<folder>/full/rehearsal/<backend>.json``, of this
+    ``FORMAT``) of the first of ``folders`` (results folders) that has any, one per backend. A
+    rehearsal still running, or stopped, has written its networks but no chapter costs yet: it is
+    left out until it ends."""
+    from skelrnn.io import read_json
 
-            return [read_json(p) for p in paths]
+    for folder in folders:
+        summaries = [read_json(p) for p in sorted((Path(folder) / "full" / "rehearsal").glob("*.json"))]
+        finished = [s for s in summaries if s.get("format") == FORMAT and "chapters" in s]
+        if finished:
+            return finished
     return []
 
 
 def cost_lines(*summaries) -> list[str]:
-    """A Markdown table of the full profile's hours per chapter, one column per summary (backend and
-    device named in the header)."""
+    """A Markdown table of the full profile's extrapolated hours per chapter, one column per summary
+    (backend and device named in the header): the hours at the median update, and in brackets at
+    the fastest and the slowest timed update."""
     if not summaries:
         return []
     chapters = sorted({c for s in summaries for c in s.get("chapters", {})})
-    head = " | ".join(f"hours, {s['backend']} on {s['device']}" for s in summaries)
+    head = " | ".join(f"hours extrapolated, {s['backend']} on {s['device']}" for s in summaries)
     lines = [f"| chapter | networks | runs | {head} |", "|---|---:|---:|" + "---:|" * len(summaries)]
     for chapter in chapters:
         first = next(s["chapters"][chapter] for s in summaries if chapter in s.get("chapters", {}))
-        hours = " | ".join(_hours(s["chapters"][chapter]["hours"]) if chapter in s.get("chapters", {}) else "–"
+        hours = " | ".join(_hours_cell(s["chapters"][chapter]) if chapter in s.get("chapters", {}) else "–"
                            for s in summaries)  # fmt: skip
         lines.append(f"| {chapter} | {first['networks']} | {first['runs']} | {hours} |")
-    total = " | ".join(f"**{_hours(sum(c['hours'] for c in s.get('chapters', {}).values()))}**" for s in summaries)
+    total = " | ".join(f"**{_hours_cell(_total(s))}**" for s in summaries)
     lines.append(f"| all | | | {total} |")
     return lines
+
+
+def _total(summary: dict) -> dict:
+    """The hours of every chapter of ``summary`` added up, with their range."""
+    costs = summary.get("chapters", {}).values()
+    return {"hours": sum(c["hours"] for c in costs),
+            "hours range": [sum(c["hours range"][k] for c in costs) for k in (0, 1)]}  # fmt: skip
+
+
+def _hours_cell(cost: dict) -> str:
+    low, high = cost["hours range"]
+    return f"{_hours(cost['hours'])} [{_hours(low)}, {_hours(high)}]"
 
 
 def _hours(hours: float) -> str:

@@ -78,21 +78,31 @@ def cost_table(*summaries) -> list[str]:
 
     if not summaries:
         return []
-    where = "; ".join(f"{s['backend']} on {s['device']}, {s['date'][:10]}, {s['wall seconds'] / 60:.0f} min, updates "
-                      f"padded to {s['data']['mean padded length (steps)']:.0f} steps" + _resumed(s)
-                      for s in summaries)  # fmt: skip
+    where = "; ".join(f"{s['backend']} on {s['device']}, {s['date'][:10]}, {s['wall seconds'] / 60:.0f} min"
+                      + _resumed(s) for s in summaries)  # fmt: skip
     first = summaries[0]
+    full, data, n = first["full profile"], first["data"], first["updates"]
+    counted = full["sequences"]
+    checks = "; ".join(_length_check(s) for s in summaries if s.get("length check"))
     lines = [
-        f"Measured by `skelrnn book --profile full --rehearse` ({where}). Every network the full profile trains "
-        f"was built at its sizes and trained for {first['updates']} updates on one batch of "
-        f"{first['full profile']['batch size']} sequences of {first['data']['data']}, padded to the mean length of "
-        f"the full profile's updates. Each run is counted at its whole budget, {first['full profile']['max epochs']} "
-        f"epochs of {first['full profile']['updates per epoch']} updates (an upper bound: early stopping ends most "
-        "runs sooner), with its evaluations; a chapter counts the runs that no earlier chapter trains (records are "
-        "shared: the improved baseline is chapter 03's).",
+        f"Extrapolated from `skelrnn book --profile full --rehearse` ({where}). Every network the full profile "
+        f"trains was built at its sizes and trained for {n} updates on one batch of {full['batch size']} sequences "
+        f"of {data['data']}: the first update traces, the other {n - 1} are timed. The batch holds the training "
+        f"sequences nearest the mean padded length of the full profile's updates "
+        f"({data['mean padded length (steps)']:.0f} steps; an epoch's updates are padded to "
+        f"{data['padded lengths of an epoch (steps)'][0]}-{data['padded lengths of an epoch (steps)'][1]} steps), "
+        "and each time is scaled to that mean. Each run is then counted at its whole budget of "
+        f"{full['max epochs']} epochs of {full['updates per epoch']} updates ({counted['train']:,} training "
+        f"sequences), with a pass over {counted['validation']:,} validation sequences every {full['eval every']} "
+        f"updates and one over {counted['test']:,} test sequences. A chapter counts the runs that no earlier "
+        "chapter trains (records are shared: the improved baseline is chapter 03's). The hours are the median "
+        "timed update's; in brackets, the fastest and the slowest timed update's. They assume that "
+        + "; that ".join(first.get("assumptions", []))
+        + ".",
         "",
         *cost_lines(*summaries),
         "",
+        *([f"Length check: {checks}.", ""] if checks else []),
     ]
     for s in summaries:
         largest = max(s["networks"], key=lambda n: n["peak memory (MiB)"])
@@ -101,6 +111,15 @@ def cost_table(*summaries) -> list[str]:
                      f"at its peak ({kind}; {largest['memory added (MiB)']:,.0f} MiB above the rehearsal's before "
                      "it).  ")  # fmt: skip
     return lines
+
+
+def _length_check(summary: dict) -> str:
+    """The rehearsal's check of the affine assumption, in words."""
+    check = summary["length check"]
+    times = ", ".join(f"{t:.3f}" for t in check["seconds per update"])
+    return (f"on {summary['backend']}, the {check['network']} took {times} s an update at padded lengths "
+            f"{', '.join(map(str, check['padded lengths']))}; the mean length's time lies "
+            f"{100 * check['deviation']:+.1f} % from the line through the other two")  # fmt: skip
 
 
 def _resumed(summary: dict) -> str:

@@ -332,6 +332,23 @@ class InTheWildChapter(TrainingChapter):
         write_json_atomic(self.records.parent / "in_the_wild" / "sigma.json", record)
         return choice
 
+    def second_person_effect(self, poses, anchors, detector, seed: int = 0) -> dict:
+        """What the second person costs the top score and 2D tracking: the pooled MPJPE (mm,
+        ``smoothing.pooled_mpjpe_mm``) of each method on the sequences ``poses`` (``detector_poses``)
+        simulated with ``detector`` and again without a second person (``second_person`` 0), same
+        seed: ``{"share": detector.second_person, "with": {method: mm}, "without": {method: mm}}``."""
+        from dataclasses import replace
+
+        from skelrnn import hypotheses, smoothing
+
+        fps = self.data.fps / self.frame_step
+        out = {"share": detector.second_person}
+        for label, config in (("with", detector), ("without", replace(detector, second_person=0.0))):
+            videos = hypotheses.simulate_videos(poses, anchors, config, seed, fps)
+            out[label] = {m: smoothing.pooled_mpjpe_mm([smoothing.estimate_poses(v, m) for v in videos], videos)
+                          for m in ("top score", "2D tracking")}  # fmt: skip
+        return out
+
     def detector_sweep(self, model, poses, indices, anchors, detector, knobs: dict, seed: int = 0, sigma=None):
         """How each method of ``smoothing.METHODS`` fares as one knob of the simulated detector turns
         at a time from ``detector`` (``hypotheses.DetectorConfig``): ``knobs`` maps a knob's name to its
@@ -401,11 +418,28 @@ def _lead(gain: float, unit: str) -> str:
     return f"{'ahead' if gain > 0 else 'behind'} by {abs(gain):.{digits}f} {unit}"
 
 
-def wild_findings(table10, sweep) -> list[str]:
-    """Chapter 09's measured findings as sentences, computed from ``table10`` (``wild_table``) and
+def _change(delta: float, unit: str = "mm") -> str:
+    """A change as words, its verb from its sign: "grows by 3 mm", "shrinks by 2 mm", "stays level"."""
+    digits = 0 if unit == "mm" else 1
+    if round(abs(delta), digits) == 0:
+        return "stays level"
+    return f"{'grows' if delta > 0 else 'shrinks'} by {abs(delta):.{digits}f} {unit}"
+
+
+def _moves(delta: float) -> str:
+    """A change of accuracy as words: "rises by 1.2 points", "falls by 0.4 points", "stays level"."""
+    if round(abs(delta), 1) == 0:
+        return "stays level"
+    return f"{'rises' if delta > 0 else 'falls'} by {abs(delta):.1f} points"
+
+
+def wild_findings(table10, sweep, second_person: dict | None = None) -> list[str]:
+    """Chapter 09's measured findings as sentences, computed from ``table10`` (``wild_table``),
     ``sweep`` (``detector_sweep``, with the knobs ``flip_rate``, ``scale_drift``, ``flip_depth`` and
-    ``flip_gain`` where swept): how the methods rank, smoothing against tracking beside the thesis's
-    order, and how each knob moves them. The chapter prints these instead of typing results."""
+    ``flip_gain`` where swept) and ``second_person`` (``InTheWildChapter.second_person_effect``):
+    how the methods rank, smoothing against tracking beside the thesis's order, how each knob
+    moves them, and how much of tracking's lead over the top score the second person makes. The
+    chapter prints these instead of typing results."""
     from skelrnn import smoothing, tables
 
     by = table10.set_index("row")
@@ -436,15 +470,16 @@ def wild_findings(table10, sweep) -> list[str]:
         lo, hi = values[0], values[-1]
         name = knob.replace("_", " ")
         if knob == "flip_rate":
-            grows = ", ".join(f"{m}'s by {at(knob, hi, m) - at(knob, lo, m):.0f} mm" for m in methods)
+            changes = ", ".join(f"{m}'s {_change(at(knob, hi, m) - at(knob, lo, m))}" for m in methods)
             gap = at(knob, lo, "2D tracking") - at(knob, lo, "Viterbi smoothing")
-            found.append(f"From flip rate {lo:g} to {hi:g} the pose error grows: {grows}. Without flips "
+            found.append(f"From flip rate {lo:g} to {hi:g}, the pose error: {changes}. Without flips "
                          f"(flip rate {lo:g}), smoothing against tracking: {_lead(gap, 'mm')}.")  # fmt: skip
         elif knob == "scale_drift":
-            grows = [at(knob, hi, m) - at(knob, lo, m) for m in methods]
-            moves = max(abs(at(knob, hi, m, "accuracy (%)") - at(knob, lo, m, "accuracy (%)")) for m in methods)
-            found.append(f"From scale drift {lo:g} to {hi:g} every method's pose error grows by {min(grows):.0f}-"
-                         f"{max(grows):.0f} mm, its accuracy moves by at most {moves:.1f} points.")  # fmt: skip
+            changes = "; ".join(
+                f"{m}'s pose error {_change(at(knob, hi, m) - at(knob, lo, m))} and its accuracy "
+                f"{_moves(at(knob, hi, m, 'accuracy (%)') - at(knob, lo, m, 'accuracy (%)'))}" for m in methods
+            )  # fmt: skip
+            found.append(f"From scale drift {lo:g} to {hi:g}: {changes}.")
         else:  # a knob of the flip's nature: smoothing's lead over tracking at each value
             ends = (values[-1], values[0]) if knob == "flip_depth" else (values[0], values[-1])
             leads = [(v, at(knob, v, "2D tracking") - at(knob, v, "Viterbi smoothing"),
@@ -453,4 +488,12 @@ def wild_findings(table10, sweep) -> list[str]:
             found.append(f"Smoothing against tracking, {name} {ends[0]:g} then {ends[1]:g}: "
                          + "; ".join(f"{_lead(e, 'mm')} in pose error and {_lead(a, 'points')} in accuracy"
                                      for _v, e, a in leads) + ".")  # fmt: skip
+    if second_person:
+        lead = {k: second_person[k]["top score"] - second_person[k]["2D tracking"] for k in ("with", "without")}
+        made = lead["with"] - lead["without"]
+        found.append(
+            f"2D tracking against the top score: {_lead(lead['with'], 'mm')} in pose error with a second person in "
+            f"{second_person['share']:.0%} of the videos, {_lead(lead['without'], 'mm')} with none: the second person "
+            + (f"makes {made:.0f} mm of tracking's lead." if round(made) > 0 else "makes none of it here.")
+        )
     return found

@@ -9,9 +9,9 @@ from pathlib import Path  # noqa: E402
 import pytest  # noqa: E402
 from hypothesis import settings  # noqa: E402
 
-# CI (CI=true) draws the same examples every run: a submission must not pass or fail by the luck of
-# a draw. Local runs keep exploring new examples (and replay failures from .hypothesis/); choose
-# a profile with HYPOTHESIS_PROFILE=ci|explore.
+# CI draws the same examples every run: a submission must not pass or fail by the luck of a draw.
+# .ci/run sets HYPOTHESIS_PROFILE=ci itself (CI=true alone also selects it); local runs keep
+# exploring new examples (and replay failures from .hypothesis/). Choose with HYPOTHESIS_PROFILE=ci|explore.
 settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
 settings.register_profile("explore", print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "explore"))

@@ -55,8 +55,8 @@ ENGINE_TESTS := tests/test_train.py tests/test_models.py tests/test_sweep.py tes
 	tests/test_rnn_math.py::test_bptt_matches_finite_differences_and_keras
 ODD_FOLDER := _build/one-camera-folder
 # JAX in the tests compiles far more than it computes (a smoke run is 2 updates a network), so XLA
-# compiles without LLVM's optimisation passes: chapter 03 on JAX takes 1.3 min instead of 2.2,
-# the engine tests 182 s instead of 256. No test compares numbers across these settings.
+# compiles without LLVM's optimisation passes, which shortens the JAX lane. No test compares numbers
+# across these settings.
 JAX_TESTS := KERAS_BACKEND=jax XLA_FLAGS="--xla_backend_optimization_level=0 --xla_llvm_disable_expensive_passes=true"
 # Two lanes side by side (make -j2): most steps keep one core busy at a time (tracing and
 # compiling are single-threaded) and CI has two. Lane one: the TensorFlow book, the tests and

@@ -45,7 +45,7 @@ def test_the_findings_follow_the_numbers_not_the_thesis():
     assert "by accuracy: 2D tracking (30.0 %) > Viterbi smoothing (25.0 %) > top score (20.0 %)" in found[0]
     # smoothing loses here: the sentence must say so, whatever the thesis found on its videos
     assert "behind by 15 mm in pose error, behind by 5.0 points in accuracy" in found[1]
-    assert "40.0 points above the best method" in found[2]
+    assert "The Kinect poses score 70.0 %: ahead by 40.0 points of the best method." == found[2]
     assert "2D tracking's grows by 50 mm, Viterbi smoothing's grows by 5 mm" in found[3]
     assert "behind by 10 mm" in found[3]
     assert "top score's pose error grows by 50 mm and its accuracy stays level" in found[4]
@@ -89,3 +89,11 @@ def test_the_second_persons_share_of_trackings_lead_is_computed_not_assumed():
     none = {**made, "without": {"top score": 135.0, "2D tracking": 90.0}}
     assert chapters.wild_findings(table, sweep, none)[-1].endswith("ahead by 45 mm with none: the second person makes "
                                                                    "none of it here.")  # fmt: skip
+
+
+def test_kinect_poses_below_a_method_read_as_behind():
+    table = _table(dict(zip(METHODS, (100.0, 90.0, 80.0), strict=True)), dict(zip(METHODS, (30.0, 40.6, 35.0),
+                   strict=True)), kinect=34.4)  # fmt: skip
+    sweep = _sweep(_at("flip_rate", 0.0, (100, 60, 70)) | _at("flip_rate", 0.4, (140, 110, 75)))
+    line = chapters.wild_findings(table, sweep)[2]
+    assert line == "The Kinect poses score 34.4 %: behind by 6.2 points of the best method."

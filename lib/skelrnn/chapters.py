@@ -456,8 +456,8 @@ def wild_findings(table10, sweep, second_person: dict | None = None) -> list[str
         f"Viterbi smoothing against 2D tracking: {_lead(err['2D tracking'] - err['Viterbi smoothing'], 'mm')} in "
         f"pose error, {_lead(acc['Viterbi smoothing'] - acc['2D tracking'], 'points')} in accuracy (the thesis's "
         f"real videos: {thesis['Viterbi smoothing']} % against {thesis['2D tracking']} %, not comparable).",
-        f"The Kinect poses score {by.loc['Kinect poses', 'measured (%)']:.1f} %, "
-        f"{by.loc['Kinect poses', 'measured (%)'] - max(acc.values()):.1f} points above the best method.",
+        f"The Kinect poses score {by.loc['Kinect poses', 'measured (%)']:.1f} %: "
+        f"{_lead(by.loc['Kinect poses', 'measured (%)'] - max(acc.values()), 'points')} of the best method.",
     ]
 
     def at(knob, value, method, metric="MPJPE (mm)"):

@@ -88,9 +88,7 @@ def cost_table(*summaries) -> list[str]:
         f"Extrapolated from `skelrnn book --profile full --rehearse` ({where}). Every network the full profile "
         f"trains was built at its sizes and trained for {n} updates on one batch of {full['batch size']} sequences "
         f"of {data['data']}: the first update traces, the other {n - 1} are timed. The batch holds the training "
-        f"sequences nearest the mean padded length of the full profile's updates "
-        f"({data['mean padded length (steps)']:.0f} steps; an epoch's updates are padded to "
-        f"{data['padded lengths of an epoch (steps)'][0]}-{data['padded lengths of an epoch (steps)'][1]} steps), "
+        f"sequences nearest the mean padded length of the full profile's updates ({_padding(summaries)}), "
         "and each time is scaled to that mean. Each run is then counted at its whole budget of "
         f"{full['max epochs']} epochs of {full['updates per epoch']} updates ({counted['train']:,} training "
         f"sequences), with a pass over {counted['validation']:,} validation sequences every {full['eval every']} "
@@ -111,6 +109,14 @@ def cost_table(*summaries) -> list[str]:
                      f"at its peak ({kind}; {largest['memory added (MiB)']:,.0f} MiB above the rehearsal's before "
                      "it).  ")  # fmt: skip
     return lines
+
+
+def _padding(summaries) -> str:
+    """The mean padded length of an update, and the range of an epoch's, on each backend (JAX pads
+    to multiples of 16)."""
+    return "; ".join(f"{s['data']['mean padded length (steps)']:.0f} steps on {s['backend']}, an epoch's updates "
+                     f"padded to {s['data']['padded lengths of an epoch (steps)'][0]}-"
+                     f"{s['data']['padded lengths of an epoch (steps)'][1]}" for s in summaries)  # fmt: skip
 
 
 def _length_check(summary: dict) -> str:

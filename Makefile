@@ -45,7 +45,8 @@ chromium:
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
 	fi
 
-## make test: lint (library, tests, benchmarks and the chapters' code cells), unit tests, the
+## make test: lint (library, tests, benchmarks and the chapters' code cells), the library's layers
+## (import-linter's contracts in pyproject.toml), unit tests, the
 ## engine tests again on JAX and torch (with the losses, layers and Keras's gradients against
 ## backpropagation by hand: gradients and masks are backend code), the book build (smoke profile)
 ## and the site test; then every chapter again on JAX, on a folder shaped unlike NTU (one camera,
@@ -64,6 +65,7 @@ JAX_TESTS := KERAS_BACKEND=jax XLA_FLAGS="--xla_backend_optimization_level=0 --x
 # Ray chapter. Steps that read the embedded data wait for the TensorFlow book, which generates it.
 test: $(VENV)/.test chromium
 	$(PY) -m ruff check lib tests benchmarks
+	$(VENV)/bin/lint-imports
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-torch-book test-ray-book
 
 .PHONY: test-tf-book test-tf-suite test-torch-book test-jax-engine test-torch-engine test-jax-book test-ray-book
@@ -97,6 +99,7 @@ rehearse: $(VENV)/.test
 
 lint: $(VENV)/.test
 	$(PY) -m ruff check lib tests benchmarks
+	$(VENV)/bin/lint-imports
 	$(PY) -m ruff format --check lib tests benchmarks
 
 clean:

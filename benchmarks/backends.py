@@ -20,15 +20,17 @@ import sys
 import tempfile
 from pathlib import Path
 
-from skelrnn.io import write_json_atomic
+from skelrnn.core.io import write_json_atomic
 
 ONE_RUN = """
 import json, sys, time
-from skelrnn import chapters, tables
+from skelrnn.experiments import chapters, thesis_tables
 start = time.perf_counter()
-chapter = chapters.TrainingChapter("baselines", "quick", 0, sys.argv[1], runs_dir=sys.argv[1] + "/runs")
-chapter.executor = __import__("skelrnn.sweep", fromlist=["InProcess"]).InProcess()
-(_cell, _seed, record), = chapter.run([tables.improved_baseline_cell()], seeds=[0], log=lambda line: None)
+chapter = chapters.TrainingChapter(
+    "03_baselines", profile="quick", results_dir=sys.argv[1], runs_dir=sys.argv[1] + "/runs"
+)
+chapter.executor = __import__("skelrnn.runs.local", fromlist=["InProcess"]).InProcess()
+(_cell, _seed, record), = chapter.run([thesis_tables.improved_baseline_cell()], seeds=[0], log=lambda line: None)
 print(json.dumps({"wall_seconds": record.wall_seconds, "epochs": record.epochs,
                   "test_accuracy": record.test_accuracy, "environment": record.environment,
                   "process_seconds": time.perf_counter() - start}))

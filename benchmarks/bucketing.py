@@ -1,4 +1,4 @@
-"""Padded time steps per epoch: random batches against length bucketing (``skelrnn.dataset``).
+"""Padded time steps per epoch: random batches against length bucketing (``skelrnn.data.batches``).
 
     .venv/bin/python benchmarks/bucketing.py [--out benchmarks/results/bucketing.json]
 
@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from skelrnn import dataset
-from skelrnn.io import write_json_atomic
+from skelrnn.core.io import write_json_atomic
+from skelrnn.data.batches import bucket_batches, padded_steps, random_batches
 
 N_TRAIN = 40091  # NTU RGB+D cross-subject training samples
 BATCH = 256
@@ -34,15 +34,15 @@ def ntu_like_lengths(n: int, seed: int = 0) -> np.ndarray:
 def measure(lengths: np.ndarray, epochs: int = 5, multiple: int = 1) -> dict:
     real = int(lengths.sum())
     out = {}
-    for kind, make in (("random", dataset.random_batches), ("bucketing", None)):
+    for kind, make in (("random", random_batches), ("bucketing", None)):
         steps = []
         for epoch in range(epochs):
             rng = np.random.default_rng([0, epoch])
             if make is None:
-                batches = dataset.bucket_batches(lengths, BATCH, rng)
+                batches = bucket_batches(lengths, BATCH, rng)
             else:
                 batches = make(len(lengths), BATCH, rng)
-            steps.append(dataset.padded_steps(lengths, batches, multiple))
+            steps.append(padded_steps(lengths, batches, multiple))
         out[kind] = {"padded_steps_per_epoch": float(np.mean(steps)), "useful_fraction": real / float(np.mean(steps))}
     out["real_steps_per_epoch"] = real
     out["reduction"] = out["random"]["padded_steps_per_epoch"] / out["bucketing"]["padded_steps_per_epoch"]

@@ -19,10 +19,12 @@ from pathlib import Path
 
 import numpy as np
 
-from skelrnn import models, tables, train
-from skelrnn.backend import describe, set_seed
-from skelrnn.io import write_json_atomic
-from skelrnn.profiles import get
+from skelrnn.core.backend import describe, set_seed
+from skelrnn.core.io import write_json_atomic
+from skelrnn.experiments import thesis_tables
+from skelrnn.experiments.profiles import get
+from skelrnn.networks import models
+from skelrnn.training import engine, settings
 
 
 def main() -> None:
@@ -34,8 +36,8 @@ def main() -> None:
     args = parser.parse_args()
     base = get("baselines", "quick").baseline_model
     distinct: dict[str, tuple[str, dict]] = {}
-    for cell in [tables.improved_baseline_cell()] + [c for t in ("table 4", "table 5", "table 6", "table 7")
-                                                     for c in tables.TABLES[t]]:  # fmt: skip
+    for cell in [thesis_tables.improved_baseline_cell()] + [c for t in ("table 4", "table 5", "table 6", "table 7")
+                                                     for c in thesis_tables.TABLES[t]]:  # fmt: skip
         model = {**base, **cell.model}
         distinct.setdefault(str(sorted(model.items())), (f"{cell.table}: {cell.row}, {cell.column}", model))
     rng = np.random.default_rng(0)
@@ -46,7 +48,7 @@ def main() -> None:
         set_seed(0)
         start = time.perf_counter()
         net = models.build_model(models.ModelConfig(**model, n_features=75, n_classes=60))
-        train._compile(net, train.TrainConfig())
+        engine._compile(net, settings.TrainConfig())
         net.train_on_batch(x, y)
         first = time.perf_counter() - start
         net.train_on_batch(x, y)

@@ -18,13 +18,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from skelrnn import chapters, sweep, tables
-from skelrnn.backend import describe
-from skelrnn.io import write_json_atomic
+from skelrnn.core.backend import describe
+from skelrnn.core.io import write_json_atomic
+from skelrnn.experiments import chapters, thesis_tables
+from skelrnn.runs import local
 
 CELLS = {
-    "baseline": tables.improved_baseline_cell(),
-    "rnn": next(c for c in tables.TABLES["table 4"] if c.row == "unidirectional RNN" and c.column == "100 units"),
+    "baseline": thesis_tables.improved_baseline_cell(),
+    "rnn": next(
+        c for c in thesis_tables.TABLES["table 4"] if c.row == "unidirectional RNN" and c.column == "100 units"
+    ),
 }
 
 
@@ -36,9 +39,11 @@ def main() -> None:
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
     with tempfile.TemporaryDirectory(prefix="skelrnn-full-") as tmp:
-        chapter = chapters.TrainingChapter("baselines", "full", 0, Path(tmp) / "results", runs_dir=Path(tmp) / "runs")
+        chapter = chapters.TrainingChapter(
+            "03_baselines", profile="full", results_dir=Path(tmp) / "results", runs_dir=Path(tmp) / "runs"
+        )
         cells = [CELLS[name] for name in args.cells.split(",")]
-        chapter.executor = sweep.LocalProcesses(2)  # two runs side by side on a 2-core machine
+        chapter.executor = local.LocalProcesses(2)  # two runs side by side on a 2-core machine
         start = time.perf_counter()
         runs = chapter.run(cells, seeds=seeds, log=print)
         seconds = time.perf_counter() - start

@@ -1,4 +1,4 @@
-"""Seeds of one network, with and without the traced-model pool (``train.ModelPool``).
+"""Seeds of one network, with and without the traced-model pool (``engine.ModelPool``).
 
     .venv/bin/python benchmarks/model_pool.py [--seeds 3] [--updates 50] [--rounds 2] [--out ...]
 
@@ -19,10 +19,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from skelrnn import dataset, models, train
-from skelrnn.backend import describe
-from skelrnn.io import write_json_atomic
-from skelrnn.profiles import get
+from skelrnn.core.backend import describe
+from skelrnn.core.io import write_json_atomic
+from skelrnn.data import loading
+from skelrnn.data.splits import prepare_splits
+from skelrnn.experiments.profiles import get
+from skelrnn.networks import models
+from skelrnn.training import engine, settings
 
 
 def main() -> None:
@@ -32,21 +35,21 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "model_pool.json")
     args = parser.parse_args()
-    data = dataset.load_or_generate(None, {}, log=lambda line: None)
-    splits = dataset.prepare_splits(data, max_train=384, max_eval=256, fps=10, log=lambda line: None)
+    data = loading.load_or_generate(None, {}, log=lambda line: None)
+    splits = prepare_splits(data, max_train=384, max_eval=256, fps=10, log=lambda line: None)
     model = models.ModelConfig(**get("baselines", "quick").baseline_model, n_features=75, n_classes=len(data.actions))
-    cfg = train.TrainConfig(batch_size=32, max_updates=args.updates, eval_every=25, pad_multiple=16)
+    cfg = settings.TrainConfig(batch_size=32, max_updates=args.updates, eval_every=25, pad_multiple=16)
     arms = ("fresh model each run", "one ModelPool")
     seconds, records = {arm: [] for arm in arms}, {arm: [] for arm in arms}
     with tempfile.TemporaryDirectory() as tmp:
-        warm = train.TrainConfig(batch_size=32, max_updates=5, eval_every=5, pad_multiple=16)
-        train.train_run(model, warm, splits, f"{tmp}/warm-up", f"{tmp}/warm-up.json", seed=99, log=lambda line: None)
+        warm = settings.TrainConfig(batch_size=32, max_updates=5, eval_every=5, pad_multiple=16)
+        engine.train_run(model, warm, splits, f"{tmp}/warm-up", f"{tmp}/warm-up.json", seed=99, log=lambda line: None)
         for round_ in range(args.rounds):
             for arm in arms if round_ % 2 == 0 else arms[::-1]:
-                pool = train.ModelPool() if arm == "one ModelPool" else None
+                pool = engine.ModelPool() if arm == "one ModelPool" else None
                 start = time.perf_counter()
                 records[arm].append([
-                    train.train_run(model, cfg, splits, f"{tmp}/{round_}/{arm}/{s}", f"{tmp}/{round_}/{arm}/{s}.json",
+                    engine.train_run(model, cfg, splits, f"{tmp}/{round_}/{arm}/{s}", f"{tmp}/{round_}/{arm}/{s}.json",
                                     seed=s, log=lambda line: None, pool=pool).test_accuracy
                     for s in range(args.seeds)
                 ])  # fmt: skip
@@ -54,7 +57,7 @@ def main() -> None:
     mean = {arm: sum(t) / len(t) for arm, t in seconds.items()}
     same = all(r == records[arms[0]][0] for arm in arms for r in records[arm])
     record = {
-        "benchmark": "the improved baseline with several seeds in one process, with and without train.ModelPool",
+        "benchmark": "the improved baseline with several seeds in one process, with and without engine.ModelPool",
         "seeds": args.seeds,
         "updates_per_run": args.updates,
         "rounds": args.rounds,

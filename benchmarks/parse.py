@@ -1,4 +1,4 @@
-"""Parsing speed: ``ntu.read_skeleton`` against a straightforward line-by-line reader.
+"""Parsing speed: ``reader.read_skeleton`` against a straightforward line-by-line reader.
 
 Generates NTU-shaped ``.skeleton`` files in a temporary directory (30..300 frames, one body or,
 in about 20% of the files, two; metres around z = 3 m, pixel coordinates, unit quaternions,
@@ -26,22 +26,24 @@ from pathlib import Path
 
 import numpy as np
 
-from skelrnn import dataset, ntu
-from skelrnn.io import write_json_atomic
+from skelrnn.core.io import write_json_atomic
+from skelrnn.data import loading
+from skelrnn.data.ntu import reader, skeleton_format
+from skelrnn.data.skeleton import N_JOINTS
 
 # Kinect v2 body IDs are 64-bit tracking IDs; in NTU RGB+D they read 72057594037927936 + a few thousand.
 _ID_BASE = 72057594037927936
 _LEAVES = [15, 19, 21, 22, 23, 24]  # head, feet, hand tips and thumbs: the SDK gives them no orientation
 
 
-def synthetic_sequence(rng: np.random.Generator, n_frames: int, n_bodies: int) -> ntu.SkeletonSequence:
+def synthetic_sequence(rng: np.random.Generator, n_frames: int, n_bodies: int) -> skeleton_format.SkeletonSequence:
     """One NTU-like sequence: random-walk joints in metres, projected pixels, orientations, tracking states."""
-    joints = np.zeros((n_frames, n_bodies, ntu.N_JOINTS, 12))
+    joints = np.zeros((n_frames, n_bodies, N_JOINTS, 12))
     info = np.zeros((n_frames, n_bodies, 9))
     for b in range(n_bodies):
         centre = np.array([rng.uniform(-0.8, 0.8), rng.uniform(-0.3, 0.3), rng.uniform(2.3, 3.8)])
-        pose = centre + rng.normal(scale=[0.25, 0.45, 0.1], size=(ntu.N_JOINTS, 3))
-        walk = np.cumsum(rng.normal(scale=0.004, size=(n_frames, ntu.N_JOINTS, 3)), axis=0)
+        pose = centre + rng.normal(scale=[0.25, 0.45, 0.1], size=(N_JOINTS, 3))
+        walk = np.cumsum(rng.normal(scale=0.004, size=(n_frames, N_JOINTS, 3)), axis=0)
         xyz = pose + walk
         x, y, z = xyz[..., 0], xyz[..., 1], xyz[..., 2]
         joints[:, b, :, 0:3] = xyz
@@ -49,11 +51,11 @@ def synthetic_sequence(rng: np.random.Generator, n_frames: int, n_bodies: int) -
         joints[:, b, :, 4] = 212 - 365 * y / z
         joints[:, b, :, 5] = 960 + 1060 * x / z  # colour camera, 1920 x 1080
         joints[:, b, :, 6] = 540 - 1060 * y / z
-        quat = rng.normal(size=(n_frames, ntu.N_JOINTS, 4))
+        quat = rng.normal(size=(n_frames, N_JOINTS, 4))
         quat /= np.linalg.norm(quat, axis=-1, keepdims=True)
         quat[:, _LEAVES] = 0
         joints[:, b, :, 7:11] = quat
-        joints[:, b, :, 11] = np.where(rng.random((n_frames, ntu.N_JOINTS)) < 0.05, 1, 2)  # mostly tracked
+        joints[:, b, :, 11] = np.where(rng.random((n_frames, N_JOINTS)) < 0.05, 1, 2)  # mostly tracked
         info[:, b, 1] = rng.integers(0, 2, n_frames)  # hand confidences and states
         info[:, b, 2] = rng.integers(0, 4, n_frames)
         info[:, b, 3] = rng.integers(0, 2, n_frames)
@@ -62,7 +64,7 @@ def synthetic_sequence(rng: np.random.Generator, n_frames: int, n_bodies: int) -
         info[:, b, 8] = 2
     present = np.ones((n_frames, n_bodies), dtype=bool)
     ids = _ID_BASE + rng.choice(20000, size=n_bodies, replace=False)
-    return ntu.SkeletonSequence("synthetic", joints, info, present, ids.astype(np.int64))
+    return skeleton_format.SkeletonSequence("synthetic", joints, info, present, ids.astype(np.int64))
 
 
 def generate(directory: Path, n_files: int, seed: int) -> list[Path]:
@@ -73,16 +75,17 @@ def generate(directory: Path, n_files: int, seed: int) -> list[Path]:
         n_frames = int(rng.integers(30, 301))
         n_bodies = 2 if rng.random() < 0.2 else 1
         seq = synthetic_sequence(rng, n_frames, n_bodies)
-        # A distinct, valid NTU name per file (dataset.load refuses others).
-        name = f"{ntu.SampleName(1 + i // 2400, 1 + i % 3, 1 + (i // 60) % 40, 1 + i % 2, 1 + i % 60)}.skeleton"
-        paths.append(ntu.write_skeleton(directory / name, seq, digits=7, fsync=False))
+        # A distinct, valid NTU name per file (loading.load refuses others).
+        sample = skeleton_format.SampleName(1 + i // 2400, 1 + i % 3, 1 + (i // 60) % 40, 1 + i % 2, 1 + i % 60)
+        name = f"{sample}.skeleton"
+        paths.append(skeleton_format.write_skeleton(directory / name, seq, digits=7, fsync=False))
     return paths
 
 
 def reference_read(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The obvious reader: readline, int/float per token, lists, arrays at the end.
 
-    Same result layout as ``ntu.read_skeleton`` (tracks by body ID in order of appearance),
+    Same result layout as ``reader.read_skeleton`` (tracks by body ID in order of appearance),
     no error reporting.
     """
     with open(path) as fh:
@@ -101,8 +104,8 @@ def reference_read(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
                 order.setdefault(body_id, len(order))
                 bodies.append((body_id, info, rows))
             frames.append(bodies)
-    joints = np.zeros((n_frames, len(order), ntu.N_JOINTS, len(ntu.JOINT_FIELDS)))
-    body_info = np.zeros((n_frames, len(order), len(ntu.BODY_FIELDS)))
+    joints = np.zeros((n_frames, len(order), N_JOINTS, len(skeleton_format.JOINT_FIELDS)))
+    body_info = np.zeros((n_frames, len(order), len(skeleton_format.BODY_FIELDS)))
     present = np.zeros((n_frames, len(order)), dtype=bool)
     for t, bodies in enumerate(frames):
         for body_id, info, rows in bodies:
@@ -113,7 +116,7 @@ def reference_read(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
 
 
 def library_read(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    seq = ntu.read_skeleton(path)
+    seq = reader.read_skeleton(path)
     return seq.joints, seq.body_info, seq.present, seq.body_ids
 
 
@@ -133,15 +136,15 @@ def time_pass(read, paths: list[Path]) -> float:
 _FIRST_PARSE = """
 import time
 start = time.perf_counter()
-from skelrnn import ntu
-ntu._parse_careful = None  # the compiled path must take it
-ntu.parse_skeleton("1\\n1\\n7 0 0 0 0 0 0 0 0 2\\n25\\n" + "0.5 0 0 0 0 0 0 0 0 0 0 2\\n" * 25)
+from skelrnn.data.ntu import reader, skeleton_format
+skeleton_format.parse_careful = None  # the compiled path must take it
+reader.parse_skeleton("1\\n1\\n7 0 0 0 0 0 0 0 0 2\\n25\\n" + "0.5 0 0 0 0 0 0 0 0 0 0 2\\n" * 25)
 print(time.perf_counter() - start)
 """
 
 
 def first_parse_seconds() -> dict:
-    """Seconds from ``import skelrnn.ntu`` to the end of a first parse, in fresh processes: the
+    """Seconds from ``import skelrnn.data.ntu.reader`` to the end of a first parse, in fresh processes: the
     numba kernels compiled (empty cache folder), then loaded from that cache."""
     with tempfile.TemporaryDirectory(prefix="skelrnn-numba-") as cache:
         env = {**os.environ, "NUMBA_CACHE_DIR": cache}
@@ -200,10 +203,10 @@ def main(argv: list[str] | None = None) -> int:
         for _ in range(args.repeats):
             library.append(time_pass(library_read, paths))
             reference.append(time_pass(reference_read, paths))
-            # What dataset.load runs: read_skeleton in one worker process per core, plus the choice
+            # What loading.load runs: read_skeleton in one worker process per core, plus the choice
             # of the main actor and the spline filling, arrays sent back to the parent.
             start = time.perf_counter()
-            dataset._parse_all(paths, workers=None)
+            loading.parse_all(paths, workers=None)
             loader.append(time.perf_counter() - start)
 
     def figures(passes: list[float]) -> dict:
@@ -244,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"speedup        {record['speedup']:8.1f}x (one core)")
     load = record["dataset_loader"]
     print(
-        f"dataset.load   {load['files_per_s']:8.1f} files/s  {load['frames_per_s']:10.0f} frames/s  "
+        f"loading.load   {load['files_per_s']:8.1f} files/s  {load['frames_per_s']:10.0f} frames/s  "
         f"({os.cpu_count()} worker processes, actor choice and filling included): {record['loader_speedup']:.1f}x"
     )
     first = record["first_parse_seconds"]

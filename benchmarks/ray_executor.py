@@ -5,14 +5,14 @@
 Chapter 04 (regularization, quick profile, embedded data) is executed from a cold start (no
 record, no checkpoint) once per executor, in one run of this script, one after the other:
 
-* ``local processes``: the default, ``sweep.LocalProcesses(2)`` (the quick profile's workers);
+* ``local processes``: the default, ``local.LocalProcesses(2)`` (the quick profile's workers);
 * ``ray, this machine``: ``--executor ray --ray-address local``, a Ray instance of the machine's
   CPUs started by the chapter, one CPU a run (two workers);
 * ``ray, 3-node cluster``: a head without CPUs and two worker nodes of one CPU each
   (``ray.cluster_utils.Cluster``, all on this machine), as a cluster of three machines.
 
 For each: the chapter's wall time (papermill, set-up and figures included, as a reader waits for
-it) and its runs. The records of the three must have equal outcomes (``results.outcome``: every
+it) and its runs. The records of the three must have equal outcomes (``records.outcome``: every
 field but times and the executor and node); the script fails otherwise. Goal of issue 26: Ray on
 this machine within 1.10 x the local processes' time.
 """
@@ -32,10 +32,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def execute(notebook: Path, folder: Path, parameters: dict) -> dict:
     """Execute ``notebook`` (quick profile) with its records and checkpoints under ``folder``."""
-    from skelrnn import run
+    from skelrnn.site import book_command
 
     results_dir = folder / "results"
-    seconds = run.execute_chapter(notebook, folder / notebook.name, "quick", results_dir, cwd=ROOT,
+    seconds = book_command.execute_chapter(notebook, folder / notebook.name, "quick", results_dir, cwd=ROOT,
                                   parameters={"runs_dir": str(folder / "runs"), **parameters})  # fmt: skip
     records = {p.name: json.loads(p.read_text()) for p in sorted((results_dir / "quick" / "training").glob("*.json"))}
     return {"seconds": seconds, "records": records}
@@ -49,13 +49,14 @@ def main() -> None:
 
     from ray.cluster_utils import Cluster
 
-    from skelrnn import results, run
-    from skelrnn.backend import describe
-    from skelrnn.io import write_json_atomic
+    from skelrnn.core.backend import describe
+    from skelrnn.core.io import write_json_atomic
+    from skelrnn.site import book_command
+    from skelrnn.training import records
 
     rows, outcomes = [], {}
     with tempfile.TemporaryDirectory(prefix="skelrnn-ray-bench-") as tmp:
-        (notebook,) = [p for p in run.write_notebooks(ROOT, Path(tmp) / "src") if p.stem.startswith("04_")]
+        (notebook,) = [p for p in book_command.write_notebooks(ROOT, Path(tmp) / "src") if p.stem.startswith("04_")]
         executors = {
             "local processes": {},
             "ray, this machine": {"executor": "ray", "ray_options": {"address": "local"}},
@@ -80,7 +81,7 @@ def main() -> None:
                              "runs": len(got["records"]), "nodes": nodes,
                              "training_seconds": round(sum(r["wall_seconds"] for r in runs), 1)})  # fmt: skip
                 print(json.dumps(rows[-1]), flush=True)
-                outcomes[(name, repeat)] = {k: results.outcome(r) for k, r in got["records"].items()}
+                outcomes[(name, repeat)] = {k: records.outcome(r) for k, r in got["records"].items()}
     first = next(iter(outcomes.values()))
     equal = all(o == first for o in outcomes.values())
     mean = {name: sum(r["chapter_seconds"] for r in rows if r["executor"] == name) / args.repeats for name in executors}

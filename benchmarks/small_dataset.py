@@ -2,19 +2,19 @@
 
     .venv/bin/python benchmarks/small_dataset.py [--seeds 3] [--data-dir FOLDER] [--out RECORD.json]
 
-The folder is ``synthetic.write_small_folder``, shaped like a small real Kinect dataset: 560
+The folder is ``generator.write_small_folder``, shaped like a small real Kinect dataset: 560
 sequences of NTU's first 20 actions, one camera at 15 fps, 13 to 76 frames, a cross-subject
 split of 7 and 7 subjects (200 training, 80 validation and 280 test sequences); ``--data-dir``
 points it at a reader's folder instead.
 
-* **engine**: ``chapters.TrainingChapter("baselines", "quick", ...)`` pointed at the folder, as
+* **engine**: ``chapters.TrainingChapter("03_baselines", profile="quick", ...)`` pointed at the folder, as
   a user would run the chapter: the quick profile fitted to the data (frames, batch, evaluation
   interval), the improved baseline (3 GRU layers, dropout, L2, early stopping).
 * **what more would buy**: the same set-up with one thing changed at a time, to measure what the
   profile leaves on the table: frames thinned to 10 fps (the quick profile before this
   benchmark), the thesis's widths (3 x 100, not 3 x 50), an update budget four times larger
   (early stopping decides before it is spent), and the last two together.
-* **reference**: written here, with nothing from ``skelrnn.train``: the same features, every
+* **reference**: written here, with nothing from ``skelrnn.training.engine``: the same features, every
   frame, padded to the longest sequence, a Keras model of 3 GRU layers of 100 units (the thesis's
   improved baseline without its regularisation: masking, last step, softmax), Adam at 1e-3,
   batches of 32, ``EarlyStopping(patience=20, restore_best_weights=True)`` on the validation
@@ -33,9 +33,15 @@ from pathlib import Path
 
 import numpy as np
 
-from skelrnn import chapters, dataset, sweep, synthetic, tables, train
-from skelrnn.backend import describe, set_seed
-from skelrnn.io import write_json_atomic
+from skelrnn.core.backend import describe, set_seed
+from skelrnn.core.io import write_json_atomic
+from skelrnn.data.batches import pad_sequences
+from skelrnn.data.splits import featurise_splits, frame_step_for
+from skelrnn.data.synthetic import generator
+from skelrnn.experiments import chapters, thesis_tables
+from skelrnn.runs import planning
+from skelrnn.training import engine
+from skelrnn.training.settings import TrainConfig
 
 
 def reference_accuracy(splits: dict, n_classes: int, seed: int) -> tuple[float, int]:
@@ -45,7 +51,7 @@ def reference_accuracy(splits: dict, n_classes: int, seed: int) -> tuple[float, 
     set_seed(seed)
     (xt, yt), (xv, yv), (xs, ys) = (splits[p] for p in ("train", "validation", "test"))
     longest = max(len(f) for part in (xt, xv, xs) for f in part)
-    pad = [dataset.pad_sequences(part, length=longest)[0] for part in (xt, xv, xs)]
+    pad = [pad_sequences(part, length=longest)[0] for part in (xt, xv, xs)]
     model = keras.Sequential([
         keras.Input((None, pad[0].shape[2])), keras.layers.Masking(0.0),
         keras.layers.GRU(100, return_sequences=True), keras.layers.GRU(100, return_sequences=True),
@@ -63,13 +69,13 @@ def variant(chapter, seeds, folder: Path, frame_step=None, width_scale=None, upd
     """The improved baseline of ``chapter`` trained with one set-up value changed: ``frame_step``,
     ``width_scale``, or the update budget times ``update_factor``; accuracies, updates, seconds."""
     step = chapter.frame_step if frame_step is None else frame_step
-    splits = dataset.featurise_splits(chapter.data, chapter.indices, step)
+    splits = featurise_splits(chapter.data, chapter.indices, step)
     width = chapter.width_scale if width_scale is None else width_scale
-    spec = sweep.model_spec(chapter.P.baseline_model, splits["train"][0][0].shape[1], chapter.n_classes, None, width)
+    spec = planning.model_spec(chapter.P.baseline_model, splits["train"][0][0].shape[1], chapter.n_classes, None, width)
     settings = {**chapter.train_settings, "max_updates": update_factor * chapter.train_settings["max_updates"]}
     start, runs = time.perf_counter(), []
     for seed in seeds:
-        runs.append(train.train_run(spec, train.TrainConfig(**settings), splits, folder / f"run-{seed}",
+        runs.append(engine.train_run(spec, TrainConfig(**settings), splits, folder / f"run-{seed}",
                                     folder / f"record-{seed}.json", seed=seed, log=lambda line: None))  # fmt: skip
     accuracy = [100 * r.test_accuracy for r in runs]
     return {
@@ -89,16 +95,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="skelrnn-small-") as tmp:
         tmp = Path(tmp)
         folder = args.data_dir or tmp / "small"
-        files = synthetic.write_small_folder(folder) if args.data_dir is None else len(list(folder.glob("*.skeleton")))
-        chapter = chapters.TrainingChapter("baselines", "quick", 0, tmp / "results", data_dir=folder,
-                                           runs_dir=tmp / "runs")  # fmt: skip
+        files = generator.write_small_folder(folder) if args.data_dir is None else len(list(folder.glob("*.skeleton")))
+        chapter = chapters.TrainingChapter("03_baselines", profile="quick", results_dir=tmp / "results",
+                                           data_dir=folder, runs_dir=tmp / "runs")  # fmt: skip
         sizes = {part: len(y) for part, (_x, y) in chapter.splits.items()}
         lengths = [len(f) for f in chapter.splits["train"][0]]
         start = time.perf_counter()
-        runs = chapter.run([tables.improved_baseline_cell()], seeds=seeds, log=print)
+        runs = chapter.run([thesis_tables.improved_baseline_cell()], seeds=seeds, log=print)
         engine_seconds = time.perf_counter() - start
         engine = [100 * r.test_accuracy for _c, _s, r in runs]
-        ten_fps = dataset.frame_step_for(chapter.data.lengths[chapter.indices["train"]], chapter.data.fps, 10)
+        ten_fps = frame_step_for(chapter.data.lengths[chapter.indices["train"]], chapter.data.fps, 10)
         variants = {
             "frames thinned to 10 fps (the quick profile before)": {"frame_step": ten_fps},
             "the thesis's widths": {"width_scale": 1.0},
@@ -109,7 +115,7 @@ def main() -> None:
         for name, change in variants.items():
             measured[name] = variant(chapter, seeds, tmp / f"variant-{len(measured)}", **change)
             print(f"{name}: {measured[name]['mean']:.1f} % ({measured[name]['seconds']:.0f} s)", flush=True)
-        every_frame = dataset.featurise_splits(chapter.data, chapter.indices, 1)
+        every_frame = featurise_splits(chapter.data, chapter.indices, 1)
         start = time.perf_counter()
         reference = [reference_accuracy(every_frame, chapter.n_classes, seed) for seed in seeds]
         reference_seconds = time.perf_counter() - start
@@ -118,7 +124,7 @@ def main() -> None:
     record = {
         "benchmark": "quick profile on a small folder: engine vs a plain Keras GRU script",
         "folder": {
-            "source": str(args.data_dir) if args.data_dir else "synthetic.write_small_folder",
+            "source": str(args.data_dir) if args.data_dir else "generator.write_small_folder",
             "files": files,
             "fps": chapter.data.fps,
             "classes": chapter.n_classes,

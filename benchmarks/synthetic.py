@@ -20,26 +20,28 @@ from pathlib import Path
 
 import numpy as np
 
-from skelrnn import dataset, synthetic
-from skelrnn.io import write_json_atomic
+from skelrnn.core.io import write_json_atomic
+from skelrnn.data import loading
+from skelrnn.data.synthetic import generator
+from skelrnn.data.synthetic.config import SyntheticConfig
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "synthetic.json")
     args = parser.parse_args()
-    config = synthetic.SyntheticConfig()
+    config = SyntheticConfig()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "synthetic"
         start = time.perf_counter()
-        paths = synthetic.generate(folder, config)
+        paths = generator.generate(folder, config)
         generate_s = time.perf_counter() - start
         size = sum(p.stat().st_size for p in paths)
         start = time.perf_counter()
-        data = dataset.load(folder, cache_dir=Path(tmp) / "cache")
+        data = loading.load(folder, cache_dir=Path(tmp) / "cache")
         load_s = time.perf_counter() - start
         start = time.perf_counter()
-        dataset.load(folder, cache_dir=Path(tmp) / "cache")
+        loading.load(folder, cache_dir=Path(tmp) / "cache")
         cached_s = time.perf_counter() - start
         cache_size = sum(p.stat().st_size for p in (Path(tmp) / "cache").glob("*.npz"))
     record = {

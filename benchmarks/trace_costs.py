@@ -5,7 +5,7 @@ profile's training split.
     .venv/bin/python benchmarks/trace_costs.py [--epochs 3] [--out benchmarks/results/trace_costs.json]
 
 Two ways to train the same network on the same batches, each in a fresh process (nothing traced
-before) with one thread, as a worker of ``sweep.LocalProcesses`` trains:
+before) with one thread, as a worker of ``local.LocalProcesses`` trains:
 
 * ``keras (before)``: ``model.train_on_batch`` and ``predict_on_batch``, lengths padded to
   multiples of 16 (the quick profile's ``pad_multiple`` until this benchmark);
@@ -39,20 +39,25 @@ MODES = {"keras (before)": 16, "engine (after)": None}
 
 def measure(mode: str, cell: str, units: int, epochs: int) -> dict:
     """One network trained ``epochs`` epochs in this process; see the module's docstring."""
-    from skelrnn import chapters, dataset, models, train
-    from skelrnn.backend import limit_threads, predict_function, set_seed, train_step_function
+    from skelrnn.core.backend import limit_threads, predict_function, set_seed, train_step_function
+    from skelrnn.experiments import chapters
+    from skelrnn.networks import models
+    from skelrnn.training import engine, settings
+    from skelrnn.training.batches import SequenceBatches
 
     limit_threads(1)
     with tempfile.TemporaryDirectory() as tmp:
-        chapter = chapters.TrainingChapter("baselines", "quick", 0, Path(tmp) / "results", runs_dir=Path(tmp) / "runs")
+        chapter = chapters.TrainingChapter(
+            "03_baselines", profile="quick", results_dir=Path(tmp) / "results", runs_dir=Path(tmp) / "runs"
+        )
     (features, labels), (val_x, val_y) = chapter.splits["train"], chapter.splits["validation"]
-    cfg = train.TrainConfig(**{**chapter.train_settings, "pad_multiple": MODES[mode]})
+    cfg = settings.TrainConfig(**{**chapter.train_settings, "pad_multiple": MODES[mode]})
     set_seed(0)
     config = models.ModelConfig(cell=cell, units=units, layers=3, n_features=features[0].shape[1],
                                 n_classes=chapter.n_classes, keep_prob=0.5, l2=1e-4)  # fmt: skip
     start = time.perf_counter()
     model = models.build_model(config)
-    train._compile(model, cfg)
+    engine._compile(model, cfg)
     scoring = models.scoring_model(model)
     build = time.perf_counter() - start
     if mode.startswith("keras"):
@@ -60,7 +65,7 @@ def measure(mode: str, cell: str, units: int, epochs: int) -> dict:
         predict = lambda x: model.predict_on_batch(x)  # noqa: E731
     else:
         step, predict = train_step_function(model), predict_function(scoring)
-    batches = dataset.SequenceBatches(features, labels, batch_size=cfg.batch_size, seed=0, multiple=cfg.pad_multiple,
+    batches = SequenceBatches(features, labels, batch_size=cfg.batch_size, seed=0, multiple=cfg.pad_multiple,
                                       drop_remainder=True)  # fmt: skip
     calls, epoch_seconds = [], []
     for epoch in range(epochs):
@@ -78,7 +83,7 @@ def measure(mode: str, cell: str, units: int, epochs: int) -> dict:
     evals = []
     for _ in range(2):
         start = time.perf_counter()
-        batches_v = dataset.SequenceBatches(val_x, val_y, batch_size=cfg.batch_size, shuffle=False,
+        batches_v = SequenceBatches(val_x, val_y, batch_size=cfg.batch_size, shuffle=False,
                                             multiple=cfg.pad_multiple)  # fmt: skip
         for k in range(len(batches_v)):
             predict(batches_v[k][0])
@@ -109,8 +114,8 @@ def main() -> None:
         mode, cell, units = args.child
         print(json.dumps(measure(mode, cell, int(units), args.epochs)))
         return
-    from skelrnn.backend import describe
-    from skelrnn.io import write_json_atomic
+    from skelrnn.core.backend import describe
+    from skelrnn.core.io import write_json_atomic
 
     rows = []
     for network, (cell, units) in NETWORKS.items():

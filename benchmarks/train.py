@@ -1,4 +1,4 @@
-"""Training throughput: the engine (``train._train_until_evaluation`` over ``dataset.SequenceBatches``) against a bare
+"""Training throughput: the engine (``engine._train_until_evaluation`` over ``SequenceBatches``) against a bare
 ``model.fit`` on the same padded arrays, and with length bucketing.
 
     .venv/bin/python benchmarks/train.py [--sequences 1024] [--epochs 3] [--out benchmarks/results/train.json]
@@ -30,9 +30,12 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 from bucketing import ntu_like_lengths  # noqa: E402
 
-from skelrnn import dataset, models, train  # noqa: E402
-from skelrnn.backend import describe, set_seed  # noqa: E402
-from skelrnn.io import write_json_atomic  # noqa: E402
+from skelrnn.core.backend import describe, set_seed  # noqa: E402
+from skelrnn.core.io import write_json_atomic  # noqa: E402
+from skelrnn.data.batches import pad_sequences  # noqa: E402
+from skelrnn.networks import models  # noqa: E402
+from skelrnn.training import engine, settings  # noqa: E402
+from skelrnn.training.batches import SequenceBatches  # noqa: E402
 
 
 def make_data(n: int, seed: int = 0):
@@ -46,16 +49,16 @@ def make_data(n: int, seed: int = 0):
 def fresh_model():
     set_seed(0)
     model = models.build_model(models.ModelConfig(n_features=75, n_classes=60))
-    train._compile(model, train.TrainConfig())
+    engine._compile(model, settings.TrainConfig())
     return model
 
 
 def engine_epoch(model, batches):
     """One epoch of the engine's own update loop per call (an evaluation is due at each epoch's end)."""
-    cfg = train.TrainConfig(eval_every=len(batches), max_epochs=10**6)
+    cfg = settings.TrainConfig(eval_every=len(batches), max_epochs=10**6)
     state = {"epoch": 0, "batch": 0, "update": 0}
-    budget = train.update_budget(cfg, len(batches))
-    return lambda: train._train_until_evaluation(model, batches, state, cfg, budget)
+    budget = settings.update_budget(cfg, len(batches))
+    return lambda: engine._train_until_evaluation(model, batches, state, cfg, budget)
 
 
 def time_epochs(run_epoch, epochs: int) -> float:
@@ -74,7 +77,7 @@ def main() -> None:
     args = parser.parse_args()
     features, labels, lengths = make_data(args.sequences)
     longest = int(lengths.max())
-    x, _ = dataset.pad_sequences(features, length=longest)
+    x, _ = pad_sequences(features, length=longest)
     seconds = {}
 
     model = fresh_model()
@@ -86,11 +89,11 @@ def main() -> None:
     seconds["fit"] = (time.perf_counter() - start) / args.epochs
 
     model = fresh_model()
-    same = dataset.SequenceBatches(features, labels, batch_size=256, bucketing=False, multiple=longest)
+    same = SequenceBatches(features, labels, batch_size=256, bucketing=False, multiple=longest)
     seconds["engine, same padding"] = time_epochs(engine_epoch(model, same), args.epochs)
 
     model = fresh_model()
-    bucketed = dataset.SequenceBatches(features, labels, batch_size=256, bucketing=True, multiple=8)
+    bucketed = SequenceBatches(features, labels, batch_size=256, bucketing=True, multiple=8)
     seconds["engine, bucketing"] = time_epochs(engine_epoch(model, bucketed), args.epochs)
 
     per_s = {k: args.sequences / v for k, v in seconds.items()}

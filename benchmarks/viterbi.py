@@ -67,7 +67,7 @@ def _best(fn, repeats: int) -> float:
 
 
 def _log_probability(path, obs, trans, init) -> float:
-    from skelrnn import smoothing
+    from skelrnn.wild import smoothing
 
     return smoothing.path_log_probability(path, np.log(obs), np.log(trans), np.log(init))
 
@@ -135,7 +135,7 @@ def _ours(threads: int, takes: str, obs, trans, init):
     from probabilities, their logs inside the call (``takes`` "probabilities")."""
     import numba
 
-    from skelrnn import smoothing
+    from skelrnn.wild import smoothing
 
     batch = obs.shape[0]
     log_obs, log_trans, log_init = np.log(obs), np.log(trans), np.log(init)
@@ -222,7 +222,7 @@ def _torbi_versions(python: str | None) -> dict | None:
 def main() -> None:
     import numba
 
-    from skelrnn.io import write_json_atomic
+    from skelrnn.core.io import write_json_atomic
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=5)

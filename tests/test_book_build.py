@@ -7,8 +7,8 @@ import shutil
 import nbformat
 import pytest
 
-from skelrnn import run
-from skelrnn.io import write_json_atomic
+from skelrnn.core.io import write_json_atomic
+from skelrnn.site import book_command
 
 TOC = "format: jb-book\nroot: book/intro\nchapters:\n  - file: notebooks/01_tiny\n"
 FRONT = (
@@ -37,7 +37,7 @@ def make_book(root, repo_root, body, more: dict | None = None):
 
 def test_good_book_builds_and_hides_the_injected_cell(tmp_path, repo_root):
     src = make_book(tmp_path / "src", repo_root, "print(f'profile is {profile}')")
-    report = run.build_book(src, "smoke", tmp_path / "out")
+    report = book_command.build_book(src, "smoke", tmp_path / "out")
     page = (report.site / "notebooks" / "01_tiny.html").read_text()
     assert "profile is smoke" in page
     assert (report.site / "_static" / "plotly.min.js").is_file()
@@ -57,7 +57,7 @@ def test_good_book_builds_and_hides_the_injected_cell(tmp_path, repo_root):
 )
 def test_a_failing_chapter_gets_a_failure_page_and_the_others_are_built(tmp_path, repo_root, body, match):
     src = make_book(tmp_path / "src", repo_root, "print('fine')", more={"02_bad": body, "03_after": "print('after')"})
-    report = run.build_book(src, "smoke", tmp_path / "out")
+    report = book_command.build_book(src, "smoke", tmp_path / "out")
     assert [(c.name, c.status) for c in report.chapters] == [("01_tiny", "ran"), ("02_bad", "failed"),
                                                              ("03_after", "ran")]  # fmt: skip
     [failed] = report.failed
@@ -74,17 +74,19 @@ def test_an_unchanged_chapter_is_reused_and_a_changed_or_forced_one_runs_again(t
     src = make_book(tmp_path / "src", repo_root, "print('one')", more={"02_two": "print('two')"})
     out = tmp_path / "out"
     statuses = lambda report: [c.status for c in report.chapters]  # noqa: E731
-    first = run.build_book(src, "smoke", out)
+    first = book_command.build_book(src, "smoke", out)
     assert statuses(first) == ["ran", "ran"]
-    again = run.build_book(src, "smoke", out)
+    again = book_command.build_book(src, "smoke", out)
     assert statuses(again) == ["reused", "reused"]
     assert "two" in (again.site / "notebooks" / "02_two.html").read_text(), "the reused notebook is shown"
     (src / "notebooks" / "02_two.md").write_text((src / "notebooks" / "02_two.md").read_text().replace("two", "2"))
-    assert statuses(run.build_book(src, "smoke", out)) == ["reused", "ran"]
-    assert statuses(run.build_book(src, "smoke", out, parameters={"seed": 1})) == ["ran", "ran"], "new parameters"
-    forced = run.build_book(src, "smoke", out, parameters={"seed": 1}, chapters=["01_tiny"], force=True)
+    assert statuses(book_command.build_book(src, "smoke", out)) == ["reused", "ran"]
+    assert statuses(book_command.build_book(src, "smoke", out, parameters={"seed": 1})) == ["ran", "ran"], (
+        "new parameters"
+    )
+    forced = book_command.build_book(src, "smoke", out, parameters={"seed": 1}, chapters=["01_tiny"], force=True)
     assert statuses(forced) == ["ran", "reused"], "--force runs the chosen chapters only"
-    fresh = run.build_book(src, "smoke", tmp_path / "other", chapters=["02_two"])
+    fresh = book_command.build_book(src, "smoke", tmp_path / "other", chapters=["02_two"])
     assert statuses(fresh) == ["not selected", "ran"]
     assert "was not run in this build" in (fresh.site / "notebooks" / "01_tiny.html").read_text()
 
@@ -92,7 +94,7 @@ def test_an_unchanged_chapter_is_reused_and_a_changed_or_forced_one_runs_again(t
 def test_the_command_line_exits_non_zero_on_a_failed_chapter_and_refuses_bad_requests(
     tmp_path, repo_root, monkeypatch, capsys
 ):
-    from skelrnn.__main__ import main
+    from skelrnn.cli import main
 
     src = make_book(tmp_path / "src", repo_root, "print('fine')", more={"02_bad": "1 / 0"})
     monkeypatch.chdir(src)
@@ -115,13 +117,13 @@ def test_the_command_line_exits_non_zero_on_a_failed_chapter_and_refuses_bad_req
 
 
 def test_every_chapter_converts_to_a_notebook_with_stable_cell_ids(tmp_path, repo_root):
-    out = run.write_notebooks(repo_root, tmp_path)
-    assert [p.stem for p in out] == [p.stem for p in run.chapter_sources(repo_root)]
+    out = book_command.write_notebooks(repo_root, tmp_path)
+    assert [p.stem for p in out] == [p.stem for p in book_command.chapter_sources(repo_root)]
     nb = nbformat.read(out[0], 4)
     assert nb.metadata["kernelspec"]["name"] == "python3"
     assert [c.id for c in nb.cells] == [f"cell-{k:03d}" for k in range(len(nb.cells))]
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
-    assert run.write_notebooks(repo_root, tmp_path / "again")[0].read_text() == out[0].read_text()
+    assert book_command.write_notebooks(repo_root, tmp_path / "again")[0].read_text() == out[0].read_text()
 
 
 @pytest.mark.parametrize(
@@ -132,15 +134,15 @@ def test_every_chapter_converts_to_a_notebook_with_stable_cell_ids(tmp_path, rep
 def test_a_chapter_that_is_not_a_myst_notebook_is_refused(tmp_path, text, match):
     (tmp_path / "notebooks").mkdir()
     (tmp_path / "notebooks" / "01_bad.md").write_text(text)
-    with pytest.raises(run.BookError, match=match):
-        run.write_notebooks(tmp_path, tmp_path / "out")
+    with pytest.raises(book_command.BookError, match=match):
+        book_command.write_notebooks(tmp_path, tmp_path / "out")
 
 
 def test_a_chapter_missing_from_the_toc_fails_the_build(tmp_path, repo_root):
     src = make_book(tmp_path / "src", repo_root, "x = 1")
     shutil.copy(src / "notebooks" / "01_tiny.md", src / "notebooks" / "02_forgotten.md")
-    with pytest.raises(run.BookError, match="not in the table of contents: 02_forgotten"):
-        run.build_book(src, "smoke", tmp_path / "out")
+    with pytest.raises(book_command.BookError, match="not in the table of contents: 02_forgotten"):
+        book_command.build_book(src, "smoke", tmp_path / "out")
 
 
 def test_the_citation_file_cites_the_book_and_the_thesis(repo_root):
@@ -162,37 +164,44 @@ def test_a_teachers_build_keeps_the_exercises_and_drops_the_solutions(tmp_path, 
         "```{code-cell}\ny = 1"
     )
     src = make_book(tmp_path / "src", repo_root, exercise)
-    with_solutions = run.build_book(src, "smoke", tmp_path / "out").site / "notebooks" / "01_tiny.html"
+    with_solutions = book_command.build_book(src, "smoke", tmp_path / "out").site / "notebooks" / "01_tiny.html"
     page = with_solutions.read_text()
     assert "Predict" in page and "the answer is 9" in page and 'class="solution dropdown' in page
-    teacher = run.build_book(src, "smoke", tmp_path / "out", solutions=False).site / "notebooks" / "01_tiny.html"
+    teacher = (
+        book_command.build_book(src, "smoke", tmp_path / "out", solutions=False).site / "notebooks" / "01_tiny.html"
+    )
     page = teacher.read_text()
     assert "Predict" in page and "After the solution." in page
     assert "the answer is 9" not in page and 'class="solution' not in page
 
 
 def test_the_full_profile_without_a_gpu_warns_with_the_quick_profiles_estimate(tmp_path, monkeypatch, capsys):
-    from skelrnn import __main__ as cli
-    from skelrnn import backend, report
+    import keras
 
-    monkeypatch.setattr(backend, "describe", lambda: {"device": "CPU"})
+    from skelrnn import cli
+    from skelrnn.reporting import record_tables
+    from skelrnn.reporting.costs import SUMMARY_FORMAT
+
+    backend = keras.backend.backend()
+    monkeypatch.setattr(cli, "describe", lambda: {"device": "CPU", "backend": backend})
     cli._warn_without_gpu(tmp_path)
     assert "no estimate yet: `skelrnn book --profile full --rehearse`" in capsys.readouterr().err
-    report.write_cost_estimate(tmp_path / "quick", "baselines", report.full_profile_estimate(1e-5, 10**7, 100, 30))
-    report.write_cost_estimate(tmp_path / "quick", "motion", report.full_profile_estimate(1e-5, 10**7, 100, 9))
+    record_tables.write_cost_estimate(
+        tmp_path / "quick", "baselines", record_tables.full_profile_estimate(1e-5, 10**7, 100, 30)
+    )
+    record_tables.write_cost_estimate(
+        tmp_path / "quick", "motion", record_tables.full_profile_estimate(1e-5, 10**7, 100, 9)
+    )
     cli._warn_without_gpu(tmp_path)
     err = capsys.readouterr().err
     assert "meant for a GPU and none is visible" in err and "about 108 h" in err and "baselines 83.3 h" in err
-    import keras
-
-    from skelrnn.rehearsal import FORMAT
-
-    summary = {"format": FORMAT, "backend": keras.backend.backend(), "device": "CPU (test, 2 cores)",
-               "chapters": {"03_baselines": {"hours": 1200.4}, "07_inattention": {"hours": 800.0}}}  # fmt: skip
+    summary = {"format": SUMMARY_FORMAT, "backend": backend, "device": "CPU (test, 2 cores)",
+               "chapters": {"03_baselines": {"hours": 1200.4, "hours range": [1100.0, 1300.0]},
+                            "07_inattention": {"hours": 800.0, "hours range": [700.0, 900.0]}}}  # fmt: skip
     write_json_atomic(tmp_path / "full" / "rehearsal" / f"{summary['backend']}.json", summary)
     cli._warn_without_gpu(tmp_path)
     err = capsys.readouterr().err
     assert "its rehearsal on CPU (test, 2 cores) extrapolates it to at most about 2,000 h (03 1,200 h, 07 800 h;" in err
-    monkeypatch.setattr(backend, "describe", lambda: {"device": "1 GPU (H200)"})
+    monkeypatch.setattr(cli, "describe", lambda: {"device": "1 GPU (H200)", "backend": backend})
     cli._warn_without_gpu(tmp_path)
     assert capsys.readouterr().err == ""

@@ -6,8 +6,10 @@ import subprocess
 
 import pytest
 
-from skelrnn import backend, dataset, ntu
-from skelrnn.__main__ import main
+from skelrnn.cli import main
+from skelrnn.core import backend
+from skelrnn.data import loading, splits
+from skelrnn.data.ntu import skeleton_format
 
 
 def test_synth_writes_the_embedded_dataset_and_inspect_describes_it(tmp_path, capsys):
@@ -35,9 +37,9 @@ def test_synth_writes_a_folder_shaped_unlike_ntu(tmp_path, capsys):
     assert main(["data", "inspect", str(folder)]) == 0
     out = capsys.readouterr().out
     assert "samples: 12" in out and "classes: 4, subjects: 3, cameras: 1" in out
-    data = dataset.load(folder, cache_dir=tmp_path / "cache", workers=1, log=lambda line: None)
+    data = loading.load(folder, cache_dir=tmp_path / "cache", workers=1, log=lambda line: None)
     assert data.lengths.max() <= 40, "--max-frames holds"
-    assert dataset.two_views(data, 0) is None, "one camera: no two views to compare"
+    assert splits.two_views(data, 0) is None, "one camera: no two views to compare"
     assert all(len(idx) == 4 for idx in data.split("cross_subject").values()), "one subject per split"
 
 
@@ -45,11 +47,11 @@ def test_two_views_finds_a_performance_with_two_cameras(tmp_path):
     folder = tmp_path / "two"
     assert main(["data", "synth", str(folder), "--cameras", "2", "--subjects", "1", "--actions", "1-2"]) == 0
     (folder / "S001C002P001R001A001.skeleton").unlink()  # the first performance keeps one camera
-    data = dataset.load(folder, cache_dir=tmp_path / "cache", workers=1, log=lambda line: None)
-    first = data.names.index(ntu.parse_sample_name("S001C001P001R001A001"))
-    pair = dataset.two_views(data, first)
+    data = loading.load(folder, cache_dir=tmp_path / "cache", workers=1, log=lambda line: None)
+    first = data.names.index(skeleton_format.parse_sample_name("S001C001P001R001A001"))
+    pair = splits.two_views(data, first)
     assert [str(data.names[i]) for i in pair] == ["S001C001P001R001A002", "S001C002P001R001A002"]
-    assert dataset.two_views(data, pair[1]) == pair, "a sample's own performance first, cameras in order"
+    assert splits.two_views(data, pair[1]) == pair, "a sample's own performance first, cameras in order"
 
 
 def test_a_folder_at_a_slower_rate_from_the_command_line(tmp_path):
@@ -57,7 +59,7 @@ def test_a_folder_at_a_slower_rate_from_the_command_line(tmp_path):
     argv = ["data", "synth", str(folder), "--cameras", "1", "--subjects", "1,3,25", "--actions", "1-2",
             "--replications", "2", "--min-frames", "26", "--max-frames", "60", "--fps", "15"]  # fmt: skip
     assert main(argv) == 0
-    data = dataset.load(folder, cache_dir=tmp_path / "cache", workers=1, log=lambda line: None)
+    data = loading.load(folder, cache_dir=tmp_path / "cache", workers=1, log=lambda line: None)
     assert len(data) == 3 * 2 * 2 and data.fps == 15, "subjects x actions x performances, declared rate"
     assert 13 <= data.lengths.min() and data.lengths.max() <= 30, "26-60 frames at 30 fps, 1 in 2 kept"
 

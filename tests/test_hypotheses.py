@@ -1,4 +1,4 @@
-"""Pose hypotheses: the file format and its reader (fuzzed), the geometry, the simulator (skelrnn.hypotheses)."""
+"""Pose hypotheses: the file format and its reader (fuzzed), the geometry, the simulator (skelrnn.wild.hypotheses)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_smoothing import _walk
 
-from skelrnn import hypotheses, preprocess
-from skelrnn.skeleton import DETECTOR_JOINTS
+from skelrnn.data import preprocess
+from skelrnn.data.skeleton import DETECTOR_JOINTS
+from skelrnn.wild import hypotheses
 
 
 @pytest.fixture(scope="module")

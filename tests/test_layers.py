@@ -8,9 +8,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy.spatial.transform import Rotation
 
-from skelrnn import layers, models
-from skelrnn.backend import set_seed
-from skelrnn.skeleton import NTU_PARENTS
+from skelrnn.core.backend import set_seed
+from skelrnn.data.skeleton import NTU_PARENTS
+from skelrnn.networks import layers, models
 
 J = len(NTU_PARENTS)
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from skelrnn import losses
+from skelrnn.networks import losses
 
 
 def step_probabilities(rng, lengths, t_max, n_classes):
@@ -131,13 +131,14 @@ def test_a_saved_inattention_model_loads_in_a_fresh_process(tmp_path):
     import subprocess
     import sys
 
-    from skelrnn import models, train
+    from skelrnn.networks import models
+    from skelrnn.training import engine, settings
 
     config = models.ModelConfig(n_features=6, n_classes=3, units=4, layers=1, bidirectional=True, head="every_step")
     model = models.build_model(config)
-    train._compile(model, train.TrainConfig(inattention_steps=2), every_step=True)
+    engine._compile(model, settings.TrainConfig(inattention_steps=2), every_step=True)
     model.save(tmp_path / "m.keras")
-    code = (f"from skelrnn.models import load_model; m = load_model({str(tmp_path / 'm.keras')!r}); "
+    code = (f"from skelrnn.networks.models import load_model; m = load_model({str(tmp_path / 'm.keras')!r}); "
             "print(type(m.loss).__name__, m.loss.steps)")  # fmt: skip
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]

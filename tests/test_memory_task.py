@@ -1,8 +1,9 @@
 import numpy as np
 import pytest
 
-from skelrnn import memory_task, models
-from skelrnn.memory_task import MemoryTaskConfig
+from skelrnn.networks import models
+from skelrnn.training import memory_task
+from skelrnn.training.memory_task import MemoryTaskConfig
 
 TINY = MemoryTaskConfig(units=4, n_train=64, n_test=32, epochs=1, batch_size=32)
 

@@ -4,8 +4,8 @@ import keras
 import numpy as np
 import pytest
 
-from skelrnn import models
-from skelrnn.backend import set_seed
+from skelrnn.core.backend import set_seed
+from skelrnn.networks import models
 
 
 def padded_batch(rng, lengths, t_max, d=6):

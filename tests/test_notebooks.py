@@ -6,14 +6,14 @@ import sys
 
 import pytest
 
-from skelrnn import run
+from skelrnn.site import book_command
 
 MAX_CELL_LINES = 15  # longer code belongs in lib/skelrnn
 
 
 @pytest.fixture(scope="module")
 def notebooks(repo_root):
-    return {src.stem: run.chapter_notebook(src) for src in run.chapter_sources(repo_root)}
+    return {src.stem: book_command.chapter_notebook(src) for src in book_command.chapter_sources(repo_root)}
 
 
 def code_cells(nb):
@@ -21,7 +21,7 @@ def code_cells(nb):
 
 
 def test_the_chapters_code_cells_pass_ruff(repo_root, tmp_path):
-    run.write_notebooks(repo_root, tmp_path)
+    book_command.write_notebooks(repo_root, tmp_path)
     proc = subprocess.run(
         [sys.executable, "-m", "ruff", "check", "--no-cache", "--config", str(repo_root / "pyproject.toml"),
          *sorted(str(p) for p in tmp_path.glob("*.ipynb"))],
@@ -52,9 +52,9 @@ def test_the_parameters_cell_holds_literals_only(notebooks):
 
 def test_every_chapter_is_in_the_toc_and_nothing_else_is_in_notebooks(repo_root):
     toc = (repo_root / "_toc.yml").read_text()
-    assert all(f"notebooks/{src.stem}" in toc for src in run.chapter_sources(repo_root))
+    assert all(f"notebooks/{src.stem}" in toc for src in book_command.chapter_sources(repo_root))
     assert sorted(p.suffix for p in (repo_root / "notebooks").iterdir()) == [".md"] * len(
-        run.chapter_sources(repo_root)
+        book_command.chapter_sources(repo_root)
     )
 
 

@@ -6,17 +6,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.spatial.transform import Rotation
 
-from skelrnn import preprocess
+from skelrnn.data import preprocess, skeleton
 
 
 def walking_sequence(t_len=60, seed=0):
     """A smooth synthetic sequence: a rest pose translated and swaying slowly, (T, 25, 3) metres."""
     rng = np.random.default_rng(seed)
     rest = rng.normal(scale=0.3, size=(25, 3))
-    rest[preprocess.LEFT_SHOULDER] = [0.2, 0.5, 0]
-    rest[preprocess.RIGHT_SHOULDER] = [-0.2, 0.5, 0]
-    rest[preprocess.LEFT_HIP] = [0.1, 0, 0]
-    rest[preprocess.RIGHT_HIP] = [-0.1, 0, 0]
+    rest[skeleton.LEFT_SHOULDER] = [0.2, 0.5, 0]
+    rest[skeleton.RIGHT_SHOULDER] = [-0.2, 0.5, 0]
+    rest[skeleton.LEFT_HIP] = [0.1, 0, 0]
+    rest[skeleton.RIGHT_HIP] = [-0.1, 0, 0]
     t = np.linspace(0, 1, t_len)[:, None, None]
     wave = 0.05 * np.sin(2 * np.pi * t + np.arange(25)[None, :, None] / 5)
     return rest[None] + wave + np.array([0.3, 0.0, 2.5]) * t + np.array([0.0, 0.0, 3.0])
@@ -73,7 +73,7 @@ def test_alignment_puts_the_body_in_a_canonical_frame(n_joints):
     if n_joints == 13:
         xyz = preprocess.drop_to_detector_joints(xyz)
     aligned = preprocess.align_sequence(xyz, reference=0.25)
-    ls, rs, lh, rh = preprocess._TORSO_CORNERS[n_joints]
+    ls, rs, lh, rh = preprocess.TORSO_CORNERS[n_joints]
     across = aligned[0, ls] - aligned[0, rs]
     assert across[0] > 0 and abs(across[1]) < 1e-9 and abs(across[2]) < 1e-9
     up = (aligned[0, ls] + aligned[0, rs] - aligned[0, lh] - aligned[0, rh]) / 2

@@ -6,7 +6,11 @@ import json
 import numpy as np
 import pytest
 
-from skelrnn import chapters, dataset, ntu, profiles, synthetic
+from skelrnn.data import loading, splits
+from skelrnn.data.ntu import protocols, reader
+from skelrnn.data.synthetic import generator
+from skelrnn.data.synthetic.config import SyntheticConfig
+from skelrnn.experiments import chapters, profiles, setup
 
 SMALL = {"n_replications": 1, "n_cameras": 1, "actions": (8, 9), "max_frames": 40}
 
@@ -14,45 +18,45 @@ SMALL = {"n_replications": 1, "n_cameras": 1, "actions": (8, 9), "max_frames": 4
 @pytest.fixture(scope="module")
 def small(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("small")
-    synthetic.generate(tmp / "data", synthetic.SyntheticConfig(**SMALL), workers=1)
-    return dataset.load(tmp / "data", cache_dir=tmp / "cache", workers=1, log=lambda line: None)
+    generator.generate(tmp / "data", SyntheticConfig(**SMALL), workers=1)
+    return loading.load(tmp / "data", cache_dir=tmp / "cache", workers=1, log=lambda line: None)
 
 
 def test_the_frame_step_keeps_a_small_folder_and_thins_a_large_one():
-    assert dataset.frame_step_for([40] * 200, steps=3500) == 3  # 8,000 frames -> ceil(8000 / 3500)
-    assert dataset.frame_step_for([40] * 20, steps=3500) == 1  # 800 frames fit the budget
-    assert dataset.frame_step_for([90] * 384, steps=3500) == 10  # 34,560 frames
-    assert dataset.frame_step_for([90] * 384, fps=10) == 3  # 30 fps to 10 fps
-    assert dataset.frame_step_for([90] * 384, source_fps=15, fps=10) == 2  # round(1.5)
-    assert dataset.frame_step_for([90] * 384, fps=30, steps=None) == 1
-    assert dataset.frame_step_for([40] * 200, fps=10, steps=100_000) == 3, "the stricter limit wins"
+    assert splits.frame_step_for([40] * 200, steps=3500) == 3  # 8,000 frames -> ceil(8000 / 3500)
+    assert splits.frame_step_for([40] * 20, steps=3500) == 1  # 800 frames fit the budget
+    assert splits.frame_step_for([90] * 384, steps=3500) == 10  # 34,560 frames
+    assert splits.frame_step_for([90] * 384, fps=10) == 3  # 30 fps to 10 fps
+    assert splits.frame_step_for([90] * 384, source_fps=15, fps=10) == 2  # round(1.5)
+    assert splits.frame_step_for([90] * 384, fps=30, steps=None) == 1
+    assert splits.frame_step_for([40] * 200, fps=10, steps=100_000) == 3, "the stricter limit wins"
 
 
 def test_truncation_and_the_chosen_stride_are_said(small):
     logs = []
-    full = dataset.prepare_splits(small, fps=30, log=logs.append)
+    full = splits.prepare_splits(small, fps=30, log=logs.append)
     assert logs == [f"frames: 1 in 1 kept (30 fps from 30; mean training length "
                     f"{np.mean([len(f) for f in full['train'][0]]):.1f} steps)"]  # fmt: skip
     logs.clear()
     n_test = len(full["test"][1])
-    capped = dataset.prepare_splits(small, max_eval=5, frame_step=2, log=logs.append)
+    capped = splits.prepare_splits(small, max_eval=5, frame_step=2, log=logs.append)
     assert len(capped["test"][1]) == 5
     assert f"test: 5 of the {n_test} sequences used ({n_test - 5} left out by the profile's cap)" in logs
     assert not any(line.startswith("frames") for line in logs), "a given frame_step is not derived"
 
 
 def test_a_declared_frame_rate_is_read_and_a_bad_one_refused(tmp_path):
-    assert dataset.declared_fps(tmp_path) == 30.0
+    assert loading.declared_fps(tmp_path) == 30.0
     (tmp_path / "dataset.json").write_text(json.dumps({"fps": 15}))
-    assert dataset.declared_fps(tmp_path) == 15.0
+    assert loading.declared_fps(tmp_path) == 15.0
     (tmp_path / "dataset.json").write_text(json.dumps({"fps": "fast"}))
     with pytest.raises(ValueError, match=r"dataset\.json: field 'fps': expected a positive number"):
-        dataset.declared_fps(tmp_path)
+        loading.declared_fps(tmp_path)
 
 
 def test_splits_that_cannot_be_trained_on_say_what_is_missing(small):
-    keep = [i for i, n in enumerate(small.names) if n.subject not in dataset.VALIDATION_SUBJECTS]
-    no_validation = dataset.SkeletonSet(
+    keep = [i for i, n in enumerate(small.names) if n.subject not in protocols.VALIDATION_SUBJECTS]
+    no_validation = loading.SkeletonSet(
         names=[small.names[i] for i in keep], xyz=np.concatenate([small.sequence(i) for i in keep]),
         failed=np.concatenate([small.failed_frames(i) for i in keep]),
         offsets=np.concatenate([[0], np.cumsum(small.lengths[keep])]),
@@ -60,19 +64,19 @@ def test_splits_that_cannot_be_trained_on_say_what_is_missing(small):
         has_second=np.zeros(len(keep), bool), manifest={"source": "folder X"},
     )  # fmt: skip
     with pytest.raises(ValueError, match=r"folder X: the cross_subject validation split is empty: .*25, 27, 28"):
-        dataset.prepare_splits(no_validation)
+        splits.prepare_splits(no_validation)
     split = small.split("cross_subject")
     only_one_class = {**split, "train": split["train"][small.labels[split["train"]] == 0]}
     with pytest.raises(ValueError, match=r"1 class\(es\) have no training sequence"):
-        dataset.check_splits(small, only_one_class, "cross_subject")
+        splits.check_splits(small, only_one_class, "cross_subject")
 
 
 def test_training_settings_fit_the_training_split():
     logs = []
     full = {"batch_size": 256, "max_epochs": 100, "eval_every": 500}
-    assert chapters.fit_training_to_data(full, 40_000, 20, logs.append) == full, "NTU's scale: the thesis's values"
+    assert setup.fit_training_to_data(full, 40_000, 20, logs.append) == full, "NTU's scale: the thesis's values"
     assert not logs
-    fitted = chapters.fit_training_to_data(full, 227, 20, logs.append)
+    fitted = setup.fit_training_to_data(full, 227, 20, logs.append)
     assert fitted == {"batch_size": 227, "max_epochs": 100, "eval_every": 5}  # 100 updates / 20
     assert logs == [
         "batch size 256 > the 227 training sequences: batches of 227",
@@ -80,19 +84,21 @@ def test_training_settings_fit_the_training_split():
     ]
     quick = {"batch_size": 32, "max_epochs": 100, "max_updates": 200, "eval_every": 500}
     # A budget of updates: the same evaluation interval on a large and a small folder.
-    assert chapters.fit_training_to_data(quick, 384, 8, logs.append)["eval_every"] == 25
-    assert chapters.fit_training_to_data(quick, 210, 8, logs.append)["eval_every"] == 25
+    assert setup.fit_training_to_data(quick, 384, 8, logs.append)["eval_every"] == 25
+    assert setup.fit_training_to_data(quick, 210, 8, logs.append)["eval_every"] == 25
     assert logs[-1] == (
         "evaluation every 25 updates, not 500: 8 evaluations in a budget of 200 updates (33.3 epochs of this data)"
     )
     # 3 sequences: batches of 3, 1 update an epoch, the 100 epochs come before the 200 updates.
-    assert chapters.fit_training_to_data(quick, 3, 8, logs.append) == {**quick, "batch_size": 3, "eval_every": 12}
+    assert setup.fit_training_to_data(quick, 3, 8, logs.append) == {**quick, "batch_size": 3, "eval_every": 12}
 
 
 def test_the_quick_profile_fits_a_small_folder(tmp_path):
-    files = synthetic.write_small_folder(tmp_path / "small", workers=1)
+    files = generator.write_small_folder(tmp_path / "small", workers=1)
     assert files == 20 * 14 * 2  # actions x subjects x performances, one camera
-    chapter = chapters.TrainingChapter("baselines", "quick", 0, tmp_path / "r", data_dir=tmp_path / "small")
+    chapter = chapters.TrainingChapter(
+        "03_baselines", profile="quick", results_dir=tmp_path / "r", data_dir=tmp_path / "small"
+    )
     assert chapter.data.fps == 15, "the folder declares its rate (dataset.json)"
     assert 13 <= chapter.data.lengths.min() and chapter.data.lengths.max() <= 76
     sizes = {part: len(y) for part, (_x, y) in chapter.splits.items()}
@@ -113,29 +119,29 @@ def test_the_quick_profile_thins_the_embedded_data_to_its_step_budget():
     # was counted in steps; a pass then fits the profile's 10,800 steps, and 1 in 2 would not.
     P = profiles.get("baselines", "quick")
     lengths = np.full(360, 85)  # 30,600 frames
-    assert dataset.frame_step_for(lengths, 30, P.fps, P.steps) == 3
-    assert dataset.frame_step_for(lengths[:120], 30, P.fps, P.steps) == 1
-    assert dataset.frame_step_for(np.full(200, 44), 15, P.fps, P.steps) == 1
+    assert splits.frame_step_for(lengths, 30, P.fps, P.steps) == 3
+    assert splits.frame_step_for(lengths[:120], 30, P.fps, P.steps) == 1
+    assert splits.frame_step_for(np.full(200, 44), 15, P.fps, P.steps) == 1
 
 
 def test_a_folder_written_at_a_slower_rate_keeps_one_frame_in_the_ratio_and_declares_it(tmp_path):
-    config = synthetic.SyntheticConfig.small(actions=(8,), n_cameras=1, n_replications=1, min_frames=30, max_frames=30)
-    assert synthetic.write_folder(tmp_path / "a", config, [1], workers=1) == 1
-    assert synthetic.write_folder(tmp_path / "b", config, [1], workers=1, fps=10) == 1
-    full, slow = (ntu.read_skeleton(next((tmp_path / d).glob("*.skeleton"))) for d in ("a", "b"))
+    config = SyntheticConfig.small(actions=(8,), n_cameras=1, n_replications=1, min_frames=30, max_frames=30)
+    assert generator.write_folder(tmp_path / "a", config, [1], workers=1) == 1
+    assert generator.write_folder(tmp_path / "b", config, [1], workers=1, fps=10) == 1
+    full, slow = (reader.read_skeleton(next((tmp_path / d).glob("*.skeleton"))) for d in ("a", "b"))
     assert full.n_frames == 30 and slow.n_frames == 10
     np.testing.assert_allclose(slow.joints, full.joints[::3])
-    assert dataset.declared_fps(tmp_path / "b") == 10 and dataset.declared_fps(tmp_path / "a") == 30
+    assert loading.declared_fps(tmp_path / "b") == 10 and loading.declared_fps(tmp_path / "a") == 30
     for fps in (7, 0, -15, 60, True):
         with pytest.raises(ValueError, match="fps: expected 30 divided by a whole number"):
-            synthetic.write_folder(tmp_path / "c", config, [1], workers=1, fps=fps)
+            generator.write_folder(tmp_path / "c", config, [1], workers=1, fps=fps)
 
 
 def test_pose_alignment_scales_every_split_to_the_training_splits_bones(small):
-    from skelrnn import preprocess
+    from skelrnn.data import preprocess
 
-    indices, step = dataset.choose_splits(small, log=lambda line: None, frame_step=2)
-    aligned = dataset.featurise_splits(small, indices, step, "pose_alignment", joints=13)
+    indices, step = splits.choose_splits(small, log=lambda line: None, frame_step=2)
+    aligned = splits.featurise_splits(small, indices, step, "pose_alignment", joints=13)
     reference = preprocess.reference_bone_lengths(
         preprocess.drop_to_detector_joints(small.sequence(int(i))) for i in indices["train"]
     )

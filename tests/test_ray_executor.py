@@ -13,9 +13,15 @@ import pytest
 import ray
 from ray.cluster_utils import Cluster
 
-from skelrnn import dataset, results, sweep, synthetic
-from skelrnn.ray_executor import RayExecutor, node_run_dir, node_runs_dir
-from skelrnn.tables import Cell
+from skelrnn.core.identity import record_key
+from skelrnn.data import loading
+from skelrnn.data.splits import prepare_splits
+from skelrnn.data.synthetic import generator
+from skelrnn.data.synthetic.config import SyntheticConfig
+from skelrnn.experiments.thesis_tables import Cell
+from skelrnn.runs import executors, local, planning
+from skelrnn.runs.ray_executor import RayExecutor, node_run_dir, node_runs_dir
+from skelrnn.training import records
 
 SYNTHETIC = {"n_replications": 2, "n_cameras": 1, "actions": (8, 9), "max_frames": 40}
 BASELINE = {"cell": "gru", "units": 8, "layers": 1, "bidirectional": False, "keep_prob": 0.8, "l2": 1e-4}
@@ -27,20 +33,20 @@ LONG = {**SHORT, "max_epochs": 40, "eval_every": 3, "patience": 100}
 @pytest.fixture(scope="module")
 def splits(tmp_path_factory):
     folder = tmp_path_factory.mktemp("data")
-    synthetic.generate(folder, synthetic.SyntheticConfig(**SYNTHETIC), workers=1)
-    data = dataset.load(folder, cache_dir=folder / "cache", workers=1)
-    return dataset.prepare_splits(data, max_train=24, max_eval=16, frame_step=5)
+    generator.generate(folder, SyntheticConfig(**SYNTHETIC), workers=1)
+    data = loading.load(folder, cache_dir=folder / "cache", workers=1)
+    return prepare_splits(data, max_train=24, max_eval=16, frame_step=5)
 
 
 def run(cells, seeds, splits, train, results_dir, runs_dir, executor, log):
-    return sweep.run_cells(
+    return executors.run_cells(
         cells, seeds, splits, baseline_model=BASELINE, train_settings=train, n_classes=2, results_dir=results_dir,
         runs_dir=runs_dir, profile="test", dataset_name="tiny", executor=executor, log=log,
     )  # fmt: skip
 
 
 def outcomes(runs) -> list:
-    return [results.outcome(record.to_dict()) for _cell, _seed, record in runs]
+    return [records.outcome(record.to_dict()) for _cell, _seed, record in runs]
 
 
 CELLS = [Cell("t", "a", "x", "1.0"), Cell("t", "b", "y", "2.0", model={"keep_prob": 1.0})]
@@ -62,7 +68,7 @@ def test_bad_addresses_fail_fast_and_name_the_address():
 
 
 def test_the_book_command_refuses_a_cluster_it_cannot_use_before_any_chapter_runs(tmp_path, monkeypatch, repo_root):
-    from skelrnn.__main__ import main
+    from skelrnn.cli import main
 
     monkeypatch.chdir(repo_root)
     with socket.socket() as s:
@@ -81,7 +87,7 @@ def test_the_book_command_refuses_a_cluster_it_cannot_use_before_any_chapter_run
 def test_ray_trains_the_records_of_local_processes_and_an_interrupt_stops_its_runs(splits, tmp_path):
     logs = []
     reference = run(CELLS, [0, 1], splits, SHORT, tmp_path / "local", tmp_path / "runs-local",
-                    sweep.LocalProcesses(2), logs.append)  # fmt: skip
+                    local.LocalProcesses(2), logs.append)  # fmt: skip
     # a new Ray instance on this machine, its runs' folders on each node (not shared with the driver)
     executor = RayExecutor("local", cpus_per_run=1, workers=2, shared_storage=False)
     try:
@@ -93,12 +99,12 @@ def test_ray_trains_the_records_of_local_processes_and_an_interrupt_stops_its_ru
         for _cell, _seed, record in got:
             assert record.environment["executor"] == "ray (this machine)" and "Ray node" in record.environment["node"]
             # no storage shared with the driver: the best weights came back with the record
-            assert (tmp_path / "runs-ray" / f"{sweep.record_key(record)}" / "best.weights.h5").is_file()
+            assert (tmp_path / "runs-ray" / f"{record_key(record)}" / "best.weights.h5").is_file()
         assert reference[0][2].environment["executor"] == "local processes (2)"
         assert "Ray (this machine): 2 workers of 1 CPU a run" == executor.describe()
 
         # An interrupted driver: the caller stops reading after the first record.
-        _plan, jobs = sweep.plan_runs(
+        _plan, jobs = planning.plan_runs(
             CELLS, [2, 3, 4], splits, baseline_model=BASELINE, train_settings=LONG, n_classes=2,
             results_dir=tmp_path / "ray", runs_dir=tmp_path / "runs-ray", profile="test", dataset_name="tiny",
         )  # fmt: skip
@@ -128,7 +134,7 @@ def test_ray_trains_the_records_of_local_processes_and_an_interrupt_stops_its_ru
 
 @pytest.mark.parametrize("shared", [None, False], ids=["runs_dir shared", "runs_dir on each node"])
 def test_a_node_lost_mid_sweep_costs_no_record_and_its_run_resumes_or_restarts(splits, tmp_path, shared):
-    reference = run(CELLS[:1], [0, 1, 2], splits, LONG, tmp_path / "ref", tmp_path / "runs-ref", sweep.InProcess(),
+    reference = run(CELLS[:1], [0, 1, 2], splits, LONG, tmp_path / "ref", tmp_path / "runs-ref", local.InProcess(),
                     lambda line: None)  # fmt: skip
     cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 0, "include_dashboard": False})
     nodes = [cluster.add_node(num_cpus=1) for _ in range(2)]
@@ -172,7 +178,7 @@ def test_a_node_lost_mid_sweep_costs_no_record_and_its_run_resumes_or_restarts(s
     assert killed, "a node was removed while a run trained there"
     ((key, node),) = killed.items()
     assert outcomes(got) == outcomes(reference), "every record arrived, equal to the in-process ones"
-    retried = next(record for _c, _s, record in got if sweep.record_key(record) == key)
+    retried = next(record for _c, _s, record in got if record_key(record) == key)
     assert retried.resumed == (shared is None) and retried.environment["node"] != node
     assert any(f"lost while training run {key}" in line and node in line for line in logs)
     finished = [line for line in logs if f"run {key} finished on" in line]

@@ -13,8 +13,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from skelrnn import profiles, rehearsal, results_page, tables
-from skelrnn.io import read_json
+from skelrnn.core.io import read_json
+from skelrnn.experiments import profiles, rehearsal, thesis_tables
+from skelrnn.reporting import costs
+from skelrnn.site import results_page
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -42,7 +44,7 @@ def test_each_run_is_counted_once_in_the_first_chapter_that_plans_it():
     assert widest.model["units"] == 800 and networks[-1].chapter == "08_pose_alignment"
     inattention = [n for n in networks if n.train.get("inattention_steps")]
     assert sorted(n.train["inattention_steps"] for n in inattention) == [10, 20, 30, 40, 50, 60, 70], "table 12"
-    cells = sum(len(tables.TABLES[t]) for t in ("table 4", "table 5", "table 6", "table 7", "table 8", "motion",
+    cells = sum(len(thesis_tables.TABLES[t]) for t in ("table 4", "table 5", "table 6", "table 7", "table 8", "motion",
                                                 "table 11", "table 12", "table 9"))  # fmt: skip
     assert len(networks) - len(memory) < cells, "cells that are the same network are merged"
 
@@ -85,27 +87,28 @@ def test_a_chapters_hours_are_its_runs_at_their_full_budget_with_their_evaluatio
          "seconds per update (range)": [0.3, 0.5], "updates per run": 100,
          "evaluation seconds per sequence": 0.001, "evaluated sequences per run": 0},
     ]  # fmt: skip
-    costs = rehearsal.chapter_costs(networks, wild_sequences=36_000)
-    assert costs["03_baselines"]["networks"] == 2 and costs["03_baselines"]["runs"] == 8
-    assert costs["03_baselines"]["hours"] == pytest.approx((5 * (6200 + 200) + 3 * (124_000 + 1000)) / 3600)
-    assert costs["03_baselines"]["hours range"] == pytest.approx(
+    hours = costs.chapter_costs(networks, wild_sequences=36_000)
+    assert hours["03_baselines"]["networks"] == 2 and hours["03_baselines"]["runs"] == 8
+    assert hours["03_baselines"]["hours"] == pytest.approx((5 * (6200 + 200) + 3 * (124_000 + 1000)) / 3600)
+    assert hours["03_baselines"]["hours range"] == pytest.approx(
         [(5 * (4960 + 200) + 3 * 125_000) / 3600, (5 * (8680 + 200) + 3 * 125_000) / 3600]
     )
-    assert costs["04_regularization"] == {"networks": 0, "runs": 0, "hours": 0.0, "hours range": [0.0, 0.0]}
-    assert costs["09_in_the_wild"]["hours"] == pytest.approx(36 / 3600)
-    assert costs["09_in_the_wild"]["hours range"] == pytest.approx([36 / 3600] * 2)
-    assert costs["08_pose_alignment"]["hours"] == pytest.approx(3 * 40 / 3600)
-    assert costs["08_pose_alignment"]["hours range"] == pytest.approx([3 * 30 / 3600, 3 * 50 / 3600])
+    assert hours["04_regularization"] == {"networks": 0, "runs": 0, "hours": 0.0, "hours range": [0.0, 0.0]}
+    assert hours["09_in_the_wild"]["hours"] == pytest.approx(36 / 3600)
+    assert hours["09_in_the_wild"]["hours range"] == pytest.approx([36 / 3600] * 2)
+    assert hours["08_pose_alignment"]["hours"] == pytest.approx(3 * 40 / 3600)
+    assert hours["08_pose_alignment"]["hours range"] == pytest.approx([3 * 30 / 3600, 3 * 50 / 3600])
 
 
 def test_a_run_is_counted_on_ntus_protocol_sizes():
-    from skelrnn import chapters, dataset
+    from skelrnn.data.ntu import protocols
+    from skelrnn.experiments import setup
 
     P = profiles.get("baselines", "full")
-    counted = dataset.ntu_protocol_sizes("cross_subject")
+    counted = protocols.ntu_protocol_sizes("cross_subject")
     # the cross-subject training subjects less the thesis's 7 validation subjects: 124 updates of 256 an epoch
     assert counted == {"train": 31_908, "validation": 8_183, "test": 16_487}
-    settings = chapters.fit_training_to_data(P.train, counted["train"], P.min_evaluations, log=lambda line: None)
+    settings = setup.fit_training_to_data(P.train, counted["train"], P.min_evaluations, log=lambda line: None)
     assert settings["eval_every"] == 500, "12,400 updates hold the profile's 20 evaluations at the thesis's 500"
     budget = rehearsal.run_budget(settings, {}, counted)
     assert budget == {"updates": 124 * 100, "evaluations": 25, "evaluated sequences": 25 * 8_183 + 16_487}
@@ -114,7 +117,7 @@ def test_a_run_is_counted_on_ntus_protocol_sizes():
 
 
 def test_the_detector_sweep_counts_every_point_method_and_model():
-    from skelrnn import profiles
+    from skelrnn.experiments import profiles
 
     P = profiles.get("in_the_wild", "full")
     # 17 detector settings x 3 methods with one model, and table 10's 4 pose sources x 3 models
@@ -220,7 +223,7 @@ def test_the_pages_show_the_rehearsals_costs_with_the_device(rehearsed, tmp_path
 
 
 def test_the_book_command_refuses_a_rehearsal_of_another_profile(capsys):
-    from skelrnn.__main__ import main
+    from skelrnn.cli import main
 
     with pytest.raises(SystemExit, match="--rehearse: rehearses the full profile"):
         main(["book", "--profile", "quick", "--rehearse"])
@@ -233,7 +236,7 @@ def test_the_book_command_refuses_a_rehearsal_of_another_profile(capsys):
 _WITHOUT_TENSORFLOW = """
 import sys
 sys.modules["tensorflow"] = None
-from skelrnn.__main__ import main
+from skelrnn.cli import main
 code = main(sys.argv[1:])
 assert sys.modules["tensorflow"] is None, "something imported TensorFlow"
 sys.exit(code)
@@ -255,11 +258,11 @@ def test_the_rehearsal_runs_on_jax_and_torch_without_tensorflow(backend, tmp_pat
 
 
 def test_only_finished_rehearsals_of_this_format_reach_the_pages(tmp_path):
-    from skelrnn.io import write_json_atomic
+    from skelrnn.core.io import write_json_atomic
 
     folder = tmp_path / "full" / "rehearsal"
-    finished = {"format": rehearsal.FORMAT, "backend": "jax", "chapters": {}}
+    finished = {"format": costs.SUMMARY_FORMAT, "backend": "jax", "chapters": {}}
     write_json_atomic(folder / "jax.json", finished)
-    write_json_atomic(folder / "torch.json", {"format": rehearsal.FORMAT, "backend": "torch", "networks": []})
+    write_json_atomic(folder / "torch.json", {"format": costs.SUMMARY_FORMAT, "backend": "torch", "networks": []})
     write_json_atomic(folder / "tensorflow.json", {"format": 1, "backend": "tensorflow", "chapters": {}})
-    assert rehearsal.read_summaries(tmp_path / "nothing", tmp_path) == [finished], "a stopped or older one is left out"
+    assert costs.read_summaries(tmp_path / "nothing", tmp_path) == [finished], "a stopped or older one is left out"

@@ -4,9 +4,10 @@ import json
 
 import pytest
 
-from skelrnn import report, results_page
-from skelrnn.io import write_json_atomic
-from skelrnn.tables import Cell
+from skelrnn.core.io import write_json_atomic
+from skelrnn.experiments.thesis_tables import Cell
+from skelrnn.reporting import record_tables
+from skelrnn.site import results_page
 
 
 @pytest.mark.parametrize(
@@ -69,10 +70,10 @@ def test_the_page_shows_every_cell_from_its_records_and_serves_them(tmp_path):
 def test_a_chapter_indexes_the_records_of_each_table_it_runs(tmp_path):
     from test_report import fake_record
 
-    from skelrnn import sweep
+    from skelrnn.core.identity import record_key
 
     runs = [(Cell("table 9", "13 joints", "without", "75.94"), s, fake_record(0.5, 3, 0, seed=s)) for s in (0, 1)]
-    [path] = report.write_table_file(tmp_path, runs)
+    [path] = record_tables.write_table_file(tmp_path, runs)
     table = json.loads(path.read_text())
     assert path.name == "table-9.json" and table["table"] == "table 9"
-    assert table["cells"][0]["records"] == [f"training/{sweep.record_key(r)}.json" for _c, _s, r in runs]
+    assert table["cells"][0]["records"] == [f"training/{record_key(r)}.json" for _c, _s, r in runs]

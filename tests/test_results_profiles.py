@@ -3,9 +3,9 @@ import json
 import numpy as np
 import pytest
 
-from skelrnn import profiles
-from skelrnn.io import read_json, write_arrays_atomic, write_atomic, write_json_atomic
-from skelrnn.results import RunRecord, read_run_record, write_run_record
+from skelrnn.core.io import read_json, write_arrays_atomic, write_atomic, write_json_atomic
+from skelrnn.experiments import profiles
+from skelrnn.training.records import RunRecord, read_run_record, write_run_record
 
 
 def test_record_round_trip_converts_numpy(tmp_path):

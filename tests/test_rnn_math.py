@@ -5,7 +5,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from skelrnn import rnn_math
+from skelrnn.networks import rnn_math
 
 KINDS = ["rnn", "lstm", "gru", "gru_reset_after"]
 shapes = st.tuples(

@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from skelrnn import run
+from skelrnn.site import book_command
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 
@@ -27,7 +27,7 @@ def site(repo_root, tmp_path_factory) -> Path:
         assert (path / "index.html").is_file(), f"SKELRNN_SITE={given}: no index.html there; build the book first"
         return path
     out = tmp_path_factory.mktemp("book")
-    return run.build_book(repo_root, "smoke", out, results_dir=out / "results").site
+    return book_command.build_book(repo_root, "smoke", out, results_dir=out / "results").site
 
 
 @pytest.fixture(scope="module")
@@ -181,6 +181,7 @@ def test_every_page_loads_without_errors(browser, server, site):
         "index.html",
         "book/intro.html",
         "book/contributing.html",
+        "book/library.html",
         "book/bibliography.html",
         "book/results.html",
         "book/reproducing.html",
@@ -233,3 +234,19 @@ def test_chapter_tables_link_their_cells_to_records_and_chapters_end_with_exerci
     solutions = page.eval_on_selector_all("div.solution.dropdown", "els => els.length")
     assert exercises >= 2 and solutions == exercises, (exercises, solutions)
     assert not blocked and not errors, (blocked, errors)
+
+
+def test_the_library_page_lists_every_package_of_the_library(browser, server, site):
+    """``book/library.md`` names every subpackage of ``lib/skelrnn`` (a package added without its row
+    fails here), and the contract it describes is the one ``pyproject.toml`` holds."""
+    import skelrnn
+
+    root = Path(skelrnn.__file__).parent
+    packages = sorted(
+        "skelrnn." + ".".join(p.parent.relative_to(root).parts) for p in root.rglob("__init__.py") if p.parent != root
+    )
+    page, errors, blocked = open_offline(browser, f"{server}/book/library.html")
+    text = page.inner_text("article")
+    assert [p for p in packages if p not in text] == [], "packages without a row"
+    assert "import-linter" in text and not blocked and not errors
+    page.close()

@@ -1,4 +1,4 @@
-"""Viterbi decoding, 2D tracking and Viterbi smoothing (skelrnn.smoothing)."""
+"""Viterbi decoding, 2D tracking and Viterbi smoothing (skelrnn.wild.smoothing)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from skelrnn import hypotheses, smoothing
+from skelrnn.wild import hypotheses, smoothing
 
 
 def _brute_force(log_obs, log_trans, log_init):
@@ -83,7 +83,7 @@ def test_viterbi_refuses_bad_input_with_the_argument_named():
 
 def _walk(t_max: int = 40, seed: int = 0) -> np.ndarray:
     """A 13-joint body 3 m from the camera, arms swinging: (T, 13, 3) metres."""
-    from skelrnn.skeleton import DETECTOR_JOINTS
+    from skelrnn.data.skeleton import DETECTOR_JOINTS
 
     rng = np.random.default_rng(seed)
     base = {"head": (0, 0.7, 0), "left shoulder": (0.18, 0.45, 0), "right shoulder": (-0.18, 0.45, 0),
@@ -108,7 +108,7 @@ def anchors():
 
 
 def test_tracking_follows_the_actor_and_not_the_person_beside(anchors):
-    from skelrnn.skeleton import DETECTOR_JOINTS
+    from skelrnn.data.skeleton import DETECTOR_JOINTS
 
     actor, other = _walk(40, 0), _walk(40, 1)
     other[:, [DETECTOR_JOINTS.index("left wrist"), DETECTOR_JOINTS.index("right wrist")], 1] += 0.8  # hands up

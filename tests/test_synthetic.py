@@ -7,11 +7,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from skelrnn import actions, dataset, ntu, synthetic
-from skelrnn.actions import INTERACTIONS, SPOTS
-from skelrnn.ntu import NTU_ACTIONS
-from skelrnn.skeleton import NTU_BONES, joint_index
-from skelrnn.synthetic import CLASSES, SyntheticConfig
+from skelrnn.data import actors
+from skelrnn.data.ntu import protocols, reader, skeleton_format
+from skelrnn.data.ntu.protocols import NTU_ACTIONS
+from skelrnn.data.skeleton import LEFT_HAND, LEFT_SHOULDER, NTU_BONES, joint_index
+from skelrnn.data.synthetic import body, generator, motion, performances
+from skelrnn.data.synthetic.body import SPOTS
+from skelrnn.data.synthetic.catalogue import CLASSES, INTERACTIONS
+from skelrnn.data.synthetic.config import SyntheticConfig, sample_names
 
 PELVIS = joint_index("base of spine")
 LEFT_WRIST, RIGHT_WRIST = joint_index("left wrist"), joint_index("right wrist")
@@ -19,7 +22,7 @@ RIGHT_SHOULDER = joint_index("right shoulder")
 LEFT_ANKLE, RIGHT_ANKLE = joint_index("left ankle"), joint_index("right ankle")
 
 
-def main_xyz(seq: ntu.SkeletonSequence) -> tuple[np.ndarray, np.ndarray]:
+def main_xyz(seq: skeleton_format.SkeletonSequence) -> tuple[np.ndarray, np.ndarray]:
     """Joint positions (T, 25, 3) of the first track and the frames where it is really seen (T,)."""
     xyz = seq.xyz(0)
     return xyz, seq.present[:, 0] & np.any(xyz != 0, axis=(1, 2))
@@ -43,7 +46,7 @@ def kabsch_rms(a: np.ndarray, b: np.ndarray) -> float:
 def population():
     """Every sample of 4 subjects x 60 classes x 1 replication x 3 cameras (720), with default rates."""
     config = SyntheticConfig(n_subjects=4)
-    return {name: synthetic.make_sequence(name, config) for name in synthetic.sample_names(config)}
+    return {name: generator.make_sequence(name, config) for name in sample_names(config)}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -52,18 +55,18 @@ def population():
 
 
 def test_default_dataset_size_and_names():
-    names = synthetic.sample_names()
+    names = sample_names()
     assert len(names) == 40 * 60 * 1 * 3 == len(set(names))
-    assert all(ntu.parse_sample_name(str(n)) == n for n in names)
+    assert all(skeleton_format.parse_sample_name(str(n)) == n for n in names)
     assert {n.camera for n in names} == {1, 2, 3} and {n.replication for n in names} == {1}
     assert sorted(CLASSES) == list(range(1, 61)) and SyntheticConfig().actions == tuple(range(1, 61))
     assert all(CLASSES[a].name == NTU_ACTIONS[a] for a in CLASSES), "NTU's official names"
     assert CLASSES[8].code == "A008" and CLASSES[9].name == "standing up (from sitting position)"
     assert INTERACTIONS == tuple(range(50, 61))
     # NTU's protocols on these names: 20 cross-subject training subjects of which 7 validate.
-    split = dataset.split_indices(names, "cross_subject")
+    split = protocols.split_indices(names, "cross_subject")
     assert {k: len(v) for k, v in split.items()} == {"train": 13 * 180, "validation": 7 * 180, "test": 20 * 180}
-    view = dataset.split_indices(names, "cross_view", validation=False)
+    view = protocols.split_indices(names, "cross_view", validation=False)
     assert {k: len(v) for k, v in view.items()} == {"test": 2400, "train": 4800}
 
 
@@ -92,29 +95,29 @@ def test_config_is_validated_and_serialisable():
 def test_names_outside_the_config_are_refused():
     config = SyntheticConfig.small()
     with pytest.raises(ValueError, match="subject"):
-        synthetic.make_sequence("S001C001P004R001A008", config)
+        generator.make_sequence("S001C001P004R001A008", config)
     with pytest.raises(ValueError, match="action"):
-        synthetic.make_sequence("S001C001P001R001A010", config)
+        generator.make_sequence("S001C001P001R001A010", config)
     with pytest.raises(ValueError, match="NTU sample name"):
-        synthetic.make_sequence("P001", config)
+        generator.make_sequence("P001", config)
 
 
 def test_generate_is_deterministic_and_independent_of_workers(tmp_path):
     config = SyntheticConfig.small()
-    one = synthetic.generate(tmp_path / "one", config, workers=1)
-    two = synthetic.generate(tmp_path / "two", config, workers=2)
-    assert [p.name for p in one] == [p.name for p in two] == [f"{n}.skeleton" for n in synthetic.sample_names(config)]
+    one = generator.generate(tmp_path / "one", config, workers=1)
+    two = generator.generate(tmp_path / "two", config, workers=2)
+    assert [p.name for p in one] == [p.name for p in two] == [f"{n}.skeleton" for n in sample_names(config)]
     assert all(a.read_bytes() == b.read_bytes() for a, b in zip(one, two, strict=True))
-    other = synthetic.generate(tmp_path / "seed1", SyntheticConfig.small(seed=1), workers=1)
+    other = generator.generate(tmp_path / "seed1", SyntheticConfig.small(seed=1), workers=1)
     assert all(a.read_bytes() != b.read_bytes() for a, b in zip(one, other, strict=True))
 
     for k, path in enumerate(one):
-        name = ntu.parse_sample_name(path)
-        seq = ntu.read_skeleton(path)
+        name = skeleton_format.parse_sample_name(path)
+        seq = reader.read_skeleton(path)
         assert config.min_frames <= seq.n_frames <= config.max_frames
         if k % 7:
             continue
-        made = synthetic.make_sequence(name, config)
+        made = generator.make_sequence(name, config)
         np.testing.assert_array_equal(seq.present, made.present)
         np.testing.assert_array_equal(seq.body_ids, made.body_ids)
         np.testing.assert_allclose(seq.joints, made.joints, rtol=1e-4, atol=1e-4)  # 5 digits written
@@ -122,21 +125,21 @@ def test_generate_is_deterministic_and_independent_of_workers(tmp_path):
 
 def test_generate_is_idempotent_and_regenerates_on_change(tmp_path):
     config = SyntheticConfig.small(n_subjects=2, actions=(23,))
-    paths = synthetic.generate(tmp_path, config, workers=1)
-    record = json.loads((tmp_path / synthetic.MANIFEST).read_text())
-    assert record["config"] == config.to_dict() and record["version"] == synthetic.VERSION
+    paths = generator.generate(tmp_path, config, workers=1)
+    record = json.loads((tmp_path / generator.MANIFEST).read_text())
+    assert record["config"] == config.to_dict() and record["version"] == generator.VERSION
     assert record["files"] == [p.name for p in paths]
     stamps = [p.stat().st_mtime_ns for p in paths]
-    assert synthetic.generate(tmp_path, config, workers=1) == paths
+    assert generator.generate(tmp_path, config, workers=1) == paths
     assert [p.stat().st_mtime_ns for p in paths] == stamps  # nothing rewritten
 
     paths[0].unlink()  # a missing file: everything is made again
-    assert synthetic.generate(tmp_path, config, workers=1) == paths and paths[0].exists()
+    assert generator.generate(tmp_path, config, workers=1) == paths and paths[0].exists()
 
     smaller = SyntheticConfig.small(n_subjects=1, actions=(23,), seed=5)
-    new = synthetic.generate(tmp_path, smaller, workers=1)
+    new = generator.generate(tmp_path, smaller, workers=1)
     assert sorted(p.name for p in tmp_path.glob("*.skeleton")) == sorted(p.name for p in new)
-    assert json.loads((tmp_path / synthetic.MANIFEST).read_text())["config"]["seed"] == 5
+    assert json.loads((tmp_path / generator.MANIFEST).read_text())["config"]["seed"] == 5
 
 
 # ---------------------------------------------------------------------------------------------
@@ -154,9 +157,9 @@ def test_generate_is_idempotent_and_regenerates_on_change(tmp_path):
 )
 def test_any_sample_is_a_plausible_kinect_recording(seed, subject, replication, camera, action):
     config = SyntheticConfig(seed=seed)
-    name = ntu.SampleName((subject - 1) % config.n_setups + 1, camera, subject, replication, action)
-    seq = synthetic.make_sequence(name, config)
-    again = synthetic.make_sequence(str(name), config)
+    name = skeleton_format.SampleName((subject - 1) % config.n_setups + 1, camera, subject, replication, action)
+    seq = generator.make_sequence(name, config)
+    again = generator.make_sequence(str(name), config)
     np.testing.assert_array_equal(seq.joints, again.joints)
     assert config.min_frames <= seq.n_frames <= config.max_frames
     assert seq.joints.shape == (seq.n_frames, seq.n_bodies, 25, 12) and seq.n_bodies in (1, 2)
@@ -180,9 +183,9 @@ def test_any_sample_is_a_plausible_kinect_recording(seed, subject, replication, 
 @settings(max_examples=10, deadline=None)
 @given(seed=st.integers(0, 2**32), action=st.sampled_from(sorted(CLASSES)))
 def test_different_seeds_give_different_motion(seed, action):
-    name = ntu.SampleName(1, 1, 1, 1, action)
-    a = synthetic.make_sequence(name, SyntheticConfig(seed=seed)).xyz(0)
-    b = synthetic.make_sequence(name, SyntheticConfig(seed=seed + 1)).xyz(0)
+    name = skeleton_format.SampleName(1, 1, 1, 1, action)
+    a = generator.make_sequence(name, SyntheticConfig(seed=seed)).xyz(0)
+    b = generator.make_sequence(name, SyntheticConfig(seed=seed + 1)).xyz(0)
     assert a.shape != b.shape or not np.allclose(a, b, atol=0.01)
 
 
@@ -201,11 +204,11 @@ def test_bones_keep_their_length_and_differ_between_subjects():
     noisy = SyntheticConfig.small()
     means = []
     for subject in (1, 2, 3):
-        name = ntu.SampleName((subject - 1) % exact.n_setups + 1, 1, subject, 1, 23)
-        xyz, seen = main_xyz(synthetic.make_sequence(name, exact))
+        name = skeleton_format.SampleName((subject - 1) % exact.n_setups + 1, 1, subject, 1, 23)
+        xyz, seen = main_xyz(generator.make_sequence(name, exact))
         lengths = bone_lengths(xyz[seen])
         assert lengths.std(axis=0).max() < 1e-6  # forward kinematics: rigid bones
-        xyz, seen = main_xyz(synthetic.make_sequence(name, noisy))
+        xyz, seen = main_xyz(generator.make_sequence(name, noisy))
         assert np.median(bone_lengths(xyz[seen]).std(axis=0)) < 0.015  # up to the sensor noise
         means.append(lengths.mean(axis=0))
     for i in range(3):
@@ -218,13 +221,13 @@ def test_the_three_cameras_see_one_motion(noise, tolerance):
     config = SyntheticConfig.small(
         noise=noise, failure_prob=0.0, second_body_prob=0.0, occlusion_prob=0.0, actions=(22,)
     )
-    views = [synthetic.make_sequence(ntu.SampleName(1, c, 1, 2, 22), config).xyz(0) for c in (1, 2, 3)]
+    views = [generator.make_sequence(skeleton_format.SampleName(1, c, 1, 2, 22), config).xyz(0) for c in (1, 2, 3)]
     assert views[0].shape == views[1].shape == views[2].shape
     points = [v.reshape(-1, 3) for v in views]
     for a, b in [(0, 1), (0, 2), (1, 2)]:
         assert kabsch_rms(points[a], points[b]) < tolerance
         assert np.sqrt(np.mean(np.sum((points[a] - points[b]) ** 2, axis=1))) > 0.15  # not the same coordinates
-    other = synthetic.make_sequence(ntu.SampleName(1, 1, 1, 1, 22), config).xyz(0)
+    other = generator.make_sequence(skeleton_format.SampleName(1, 1, 1, 1, 22), config).xyz(0)
     n = min(len(other), len(views[0]))
     assert kabsch_rms(other[:n].reshape(-1, 3), views[0][:n].reshape(-1, 3)) > 0.1  # another performance
 
@@ -283,8 +286,8 @@ def test_punching_follows_the_pointing_path_faster():
     plain = dict(left_handed=0.0, partial_prob=0.0, hesitant_prob=0.0, occlusion_prob=0.0)
     config = SyntheticConfig.small(noise=0.0, failure_prob=0.0, second_body_prob=0.0, actions=(31, 50), **plain)
     peak = {31: [], 50: []}
-    for name in synthetic.sample_names(config):
-        xyz = synthetic.make_sequence(name, config).xyz(0)
+    for name in sample_names(config):
+        xyz = generator.make_sequence(name, config).xyz(0)
         arm = xyz[:, RIGHT_WRIST] - xyz[:, RIGHT_SHOULDER]
         trunk = xyz[:, joint_index("spine at the shoulders")] - xyz[:, PELVIS]
         cos = np.sum(arm * trunk, axis=1) / np.linalg.norm(arm, axis=1) / np.linalg.norm(trunk, axis=1)
@@ -355,7 +358,7 @@ def test_two_person_files_carry_two_real_people(population):
         assert 0.3 < np.median(apart) < 3.5, (name, np.median(apart))
         assert abs(bone_lengths(a).mean() - bone_lengths(b).mean()) > 1e-4, "two different bodies"
     # The main-actor rule keeps both: the one that moves most is the actor, the other the second body.
-    choices = [dataset.choose_actors(seq) for n, seq in population.items() if n.action in INTERACTIONS]
+    choices = [actors.choose_actors(seq) for n, seq in population.items() if n.action in INTERACTIONS]
     assert all(c.second is not None and not c.rejected for c in choices)
 
 
@@ -366,16 +369,16 @@ def test_two_person_files_carry_two_real_people(population):
 
 def test_every_spot_is_reached_and_the_kinematics_agree():
     for spot, target in SPOTS.items():
-        angles = actions.reach(target)
-        assert np.linalg.norm(actions.hand_position(angles) - np.array(target)) < 0.02, spot
-    # hand_position is the forward kinematics of the motion that _arm writes.
-    m = actions._Motion.rest(1)
-    actions._arm(m, "L", x=-40, y=20, z=30, elbow=70)
-    pos, _ = actions._forward_kinematics(actions._euler_matrices(np.radians(m.angles)), actions._REST_OFFSETS)
-    hand = pos[0, actions.LHA] - pos[0, actions.SB] + actions._REST[actions.SB]
-    np.testing.assert_allclose(hand, actions.hand_position((-40, 20, 30, 70)), atol=1e-12)
+        angles = body.reach(target)
+        assert np.linalg.norm(body.hand_position(angles) - np.array(target)) < 0.02, spot
+    # hand_position is the forward kinematics of the motion that move_arm writes.
+    m = motion.Motion.rest(1)
+    motion.move_arm(m, "L", x=-40, y=20, z=30, elbow=70)
+    pos, _ = body.forward_kinematics(body.euler_matrices(np.radians(m.angles)), body.REST_OFFSETS)
+    hand = pos[0, LEFT_HAND] - pos[0, PELVIS] + body.REST_POSITIONS[PELVIS]
+    np.testing.assert_allclose(hand, body.hand_position((-40, 20, 30, 70)), atol=1e-12)
     with pytest.raises(ValueError, match="cannot get within 2 cm"):
-        actions.reach((0.0, 2.5, 0.0))
+        body.reach((0.0, 2.5, 0.0))
 
 
 @settings(max_examples=20, deadline=None)
@@ -383,11 +386,11 @@ def test_every_spot_is_reached_and_the_kinematics_agree():
 def test_mirroring_twice_is_the_identity_and_swaps_the_sides(action, seed):
     p = np.linspace(0.0, 1.0, 50)
     m = CLASSES[action].generator(p, 1.0, np.random.default_rng(seed))
-    twice = actions.mirror(actions.mirror(m))
+    twice = motion.mirror(motion.mirror(m))
     np.testing.assert_array_equal(twice.angles, m.angles)
-    once = actions.mirror(m)
-    np.testing.assert_array_equal(once.angles[:, actions.RSH, 0], m.angles[:, actions.LSH, 0])
-    np.testing.assert_array_equal(once.angles[:, actions.RSH, 1:], -m.angles[:, actions.LSH, 1:])
+    once = motion.mirror(m)
+    np.testing.assert_array_equal(once.angles[:, RIGHT_SHOULDER, 0], m.angles[:, LEFT_SHOULDER, 0])
+    np.testing.assert_array_equal(once.angles[:, RIGHT_SHOULDER, 1:], -m.angles[:, LEFT_SHOULDER, 1:])
 
 
 @pytest.mark.parametrize("wear, take_off", [(14, 15), (16, 17), (18, 19), (20, 21), (8, 9)])
@@ -421,7 +424,7 @@ def test_confusable_groups_bring_a_hand_to_the_same_places(population):
 
 def test_subjects_differ_in_style_and_some_views_lose_a_limb(population):
     config = SyntheticConfig(n_subjects=4)
-    styles = [synthetic._subject_style(s, config) for s in range(1, 41)]
+    styles = [performances.subject_style(s, config) for s in range(1, 41)]
     assert 2 <= sum(s.left_handed for s in styles) <= 12  # about 15 % of 40
     assert np.std([s.tempo for s in styles]) > 0.05 and np.std([s.amplitude for s in styles]) > 0.05
     occluded = 0
@@ -434,8 +437,8 @@ def test_subjects_differ_in_style_and_some_views_lose_a_limb(population):
 def test_seated_variants_sit_for_the_whole_performance():
     config = SyntheticConfig(n_subjects=12, n_cameras=1, actions=(30,), failure_prob=0.0)
     heights = []
-    for name in synthetic.sample_names(config):
-        xyz, seen = main_xyz(synthetic.make_sequence(name, config))
+    for name in sample_names(config):
+        xyz, seen = main_xyz(generator.make_sequence(name, config))
         floor = np.median(xyz[seen][:, [LEFT_ANKLE, RIGHT_ANKLE], 1])  # camera frame: heights from the ankles
         heights.append(np.median(xyz[seen][:, PELVIS, 1]) - floor)
     heights = np.array(heights)
@@ -449,11 +452,11 @@ def test_interactions_meet_approach_and_part():
     right_hand = joint_index("right hand")
     for subject in range(1, 5):
         setup = (subject - 1) % config.n_setups + 1
-        shake = synthetic.make_sequence(ntu.SampleName(setup, 1, subject, 1, 58), config)
+        shake = generator.make_sequence(skeleton_format.SampleName(setup, 1, subject, 1, 58), config)
         a, b = shake.xyz(0), shake.xyz(1)
         middle = slice(int(0.4 * len(a)), int(0.6 * len(a)))
         assert np.linalg.norm(a[middle, right_hand] - b[middle, right_hand], axis=1).min() < 0.25, subject
         for action, sign in ((59, -1), (60, 1)):
-            seq = synthetic.make_sequence(ntu.SampleName(setup, 1, subject, 1, action), config)
+            seq = generator.make_sequence(skeleton_format.SampleName(setup, 1, subject, 1, action), config)
             gap = np.linalg.norm(seq.xyz(0)[:, PELVIS] - seq.xyz(1)[:, PELVIS], axis=1)
             assert sign * (np.median(gap[-5:]) - np.median(gap[:5])) > 1.0, (subject, action, gap[[0, -1]])

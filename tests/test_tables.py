@@ -2,9 +2,12 @@
 
 import pytest
 
-from skelrnn import models, tables, train
+from skelrnn.experiments import thesis_tables
+from skelrnn.networks import models
+from skelrnn.training import settings
 
-# Typed from the thesis's tables 4-8, 11, 12 and section 3.3.2 as printed, independently of skelrnn.tables:
+# Typed from the thesis's tables 4-8, 11, 12 and section 3.3.2 as printed, independently of
+# skelrnn.experiments.thesis_tables:
 # (table, row, column) -> value.
 UNITS = ("100 units", "200 units", "400 units", "800 units")
 MU = ("mu = 0", "mu = 0.001", "mu = 0.01")
@@ -57,22 +60,24 @@ PRINTED = {
 
 
 def test_every_cell_carries_the_thesis_value_as_printed():
-    cells = {(c.table, c.row, c.column): c.thesis for t in tables.TABLES.values() for c in t}
+    cells = {(c.table, c.row, c.column): c.thesis for t in thesis_tables.TABLES.values() for c in t}
     assert {k: v for k, v in cells.items() if k not in UNMEASURED} == PRINTED
     assert all(cells[k] is None for k in UNMEASURED), "cells the thesis proposes but did not run have no value"
     sizes = [
-        len(tables.TABLES[t])
+        len(thesis_tables.TABLES[t])
         for t in ("table 4", "table 5", "table 6", "table 7", "table 8", "table 9", "table 11", "table 12")
     ]
     assert sizes == [24, 8, 6, 4, 13, 4, 12, 8]
-    assert tables.improved_baseline_cell().thesis == "79.2" == PRINTED[("table 5", "GRU, 100 units", "3 layers")]
+    assert thesis_tables.improved_baseline_cell().thesis == "79.2" == PRINTED[("table 5", "GRU, 100 units", "3 layers")]
 
 
-@pytest.mark.parametrize("cell", [c for t in tables.TABLES.values() for c in t], ids=lambda c: f"{c.row}|{c.column}")
+@pytest.mark.parametrize(
+    "cell", [c for t in thesis_tables.TABLES.values() for c in t], ids=lambda c: f"{c.row}|{c.column}"
+)
 def test_every_cell_is_a_valid_change_to_the_improved_baseline(cell):
     baseline = {"cell": "gru", "units": 100, "layers": 3, "bidirectional": False, "keep_prob": 0.5, "l2": 1e-4}
     model = models.ModelConfig(**{**baseline, **cell.model})
-    train.TrainConfig(**cell.train)
+    settings.TrainConfig(**cell.train)
     if cell.table == "table 4":  # the bidirectional rows hold total units: 50..400 per direction
         assert model.units == int(cell.column.split()[0])
         assert model.bidirectional == cell.row.startswith("bidirectional")
@@ -85,16 +90,16 @@ def test_every_cell_is_a_valid_change_to_the_improved_baseline(cell):
 
 
 def test_table_12_scales_the_selected_steps_to_the_frames_kept():
-    cells = tables.table_12(3)
+    cells = thesis_tables.table_12(3)
     steps = [c.train.get("inattention_steps") for c in cells]
     assert steps == [3, 7, 10, 13, 17, 20, 23, None]  # round(|S| / 3): frames at 30 fps to steps at 10
     assert cells[0].column == "|S| = 10 (3 steps here)" and cells[-1].column == "|S| = T"
-    assert [c.thesis for c in cells] == [c.thesis for c in tables.TABLES["table 12"]]
+    assert [c.thesis for c in cells] == [c.thesis for c in thesis_tables.TABLES["table 12"]]
     assert all(c.model == {"cell": "gru", "units": 400, "bidirectional": True, "head": "every_step"} for c in cells)
     with pytest.raises(ValueError, match="frame_step"):
-        tables.table_12(0)
+        thesis_tables.table_12(0)
 
 
 def test_a_value_that_is_not_a_number_is_refused():
     with pytest.raises(ValueError):
-        tables.Cell("t", "r", "c", "79,2")
+        thesis_tables.Cell("t", "r", "c", "79,2")

@@ -1,6 +1,8 @@
 """skelrnn: the library behind the executable book on 'Learning action recognition from 3D poses'.
 
-Each module owns one concern (see DESIGN.md); notebooks stay thin and import from here.
+Subpackages by concern, in layers that import only downward (the layout and its contract:
+``book/library.md``, ``[tool.importlinter]`` in ``pyproject.toml``); notebooks stay thin and
+import from here.
 """
 
 import os

@@ -47,16 +47,16 @@ def set_seed(seed: int) -> None:
     Same seed, same profile, same machine: same numbers (tested in ``tests/test_train.py``, on
     every backend that ``make test`` runs).
     """
-    import keras
+    import keras  # here, not at the top: the data layer's workers import core without a backend
 
     keras.utils.set_random_seed(int(seed))
     backend = keras.backend.backend()
     if backend == "tensorflow":
-        import tensorflow as tf
+        import tensorflow as tf  # the backend in use, only it
 
         tf.config.experimental.enable_op_determinism()
     elif backend == "torch":
-        import torch
+        import torch  # the backend in use, only it
 
         torch.use_deterministic_algorithms(True, warn_only=True)
 
@@ -65,10 +65,10 @@ def global_random_state():
     """The backend's global random generator state, JSON-able, or None where the backend has none
     that training uses. Keras's torch backend draws unseeded dropout masks from torch's global
     generator, so a checkpoint must keep that state for a resumed run to equal a straight one."""
-    import keras
+    import keras  # here, not at the top: the data layer's workers import core without a backend
 
     if keras.backend.backend() == "torch":
-        import torch
+        import torch  # the backend in use, only it
 
         return torch.get_rng_state().tolist()
     return None
@@ -76,10 +76,10 @@ def global_random_state():
 
 def set_global_random_state(state) -> None:
     """Restore a state returned by ``global_random_state`` (None: nothing to restore)."""
-    import keras
+    import keras  # here, not at the top: the data layer's workers import core without a backend
 
     if state is not None and keras.backend.backend() == "torch":
-        import torch
+        import torch  # the backend in use, only it
 
         torch.set_rng_state(torch.tensor(state, dtype=torch.uint8))
 
@@ -98,13 +98,13 @@ def layer_gradients(layer, x: np.ndarray, upstream: np.ndarray) -> tuple[np.ndar
     dx : array shaped like ``x``
     dweights : list of arrays, one per ``layer.trainable_weights`` in that order
     """
-    import keras
+    import keras  # here, not at the top: the data layer's workers import core without a backend
 
     backend = keras.backend.backend()
     x = np.asarray(x, dtype="float32")
     upstream = np.asarray(upstream, dtype="float32")
     if backend == "tensorflow":
-        import tensorflow as tf
+        import tensorflow as tf  # the backend in use, only it
 
         xt = tf.constant(x)
         with tf.GradientTape() as tape:
@@ -113,7 +113,7 @@ def layer_gradients(layer, x: np.ndarray, upstream: np.ndarray) -> tuple[np.ndar
         grads = tape.gradient(loss, [xt] + [v.value for v in layer.trainable_weights])
         grads = [g.numpy() for g in grads]
     elif backend == "jax":
-        import jax
+        import jax  # the backend in use, only it
 
         trainable = [v.value for v in layer.trainable_variables]
         # stateless_call wants every non-trainable *variable*, the dropout seed generator's state
@@ -127,7 +127,7 @@ def layer_gradients(layer, x: np.ndarray, upstream: np.ndarray) -> tuple[np.ndar
         gx, gw = jax.grad(loss_fn, argnums=(0, 1))(x, trainable)
         grads = [np.asarray(gx)] + [np.asarray(g) for g in gw]
     elif backend == "torch":
-        import torch
+        import torch  # the backend in use, only it
 
         xt = torch.tensor(x, requires_grad=True)
         for v in layer.trainable_weights:
@@ -172,7 +172,7 @@ def _commit_of(package: Path) -> str:
 
 def describe() -> dict[str, str]:
     """Versions, commit and device, printed at the top of every chapter and stored in result records."""
-    import keras
+    import keras  # here, not at the top: the data layer's workers import core without a backend
 
     backend = keras.backend.backend()
     info = {
@@ -186,17 +186,17 @@ def describe() -> dict[str, str]:
         "cpu_count": str(os.cpu_count()),
     }
     if backend == "tensorflow":
-        import tensorflow as tf
+        import tensorflow as tf  # the backend in use, only it
 
         info["tensorflow"] = tf.__version__
         gpus = [d.name for d in tf.config.list_physical_devices("GPU")]
     elif backend == "jax":
-        import jax
+        import jax  # the backend in use, only it
 
         info["jax"] = jax.__version__
         gpus = [d.device_kind for d in jax.devices() if d.platform == "gpu"]
     elif backend == "torch":
-        import torch
+        import torch  # the backend in use, only it
 
         info["torch"] = torch.__version__
         gpus = [torch.cuda.get_device_name(k) for k in range(torch.cuda.device_count())]
@@ -233,7 +233,7 @@ class ScalarWriter:
         self._records.flush()
 
     def __call__(self, step: int, scalars: dict) -> None:
-        from tensorboard.compat.proto import event_pb2, summary_pb2  # loaded by _open already
+        from tensorboard.compat.proto import event_pb2, summary_pb2  # a run that logs: _open loaded them
 
         if self._records is None:
             self._open()
@@ -248,15 +248,15 @@ class ScalarWriter:
 
 def limit_threads(n: int) -> None:
     """Let the backend use at most ``n`` CPU threads (call before it runs anything)."""
-    import keras
+    import keras  # here, not at the top: the data layer's workers import core without a backend
 
     if keras.backend.backend() == "tensorflow":
-        import tensorflow as tf
+        import tensorflow as tf  # the backend in use, only it
 
         tf.config.threading.set_intra_op_parallelism_threads(int(n))
         tf.config.threading.set_inter_op_parallelism_threads(int(n))
     elif keras.backend.backend() == "torch":
-        import torch
+        import torch  # the backend in use, only it
 
         torch.set_num_threads(int(n))
 
@@ -287,7 +287,7 @@ def default_pad_multiple() -> int:
     for every length (``train_step_function``) and torch runs eagerly, so they pad each batch to
     its own longest sequence and compute no step beyond it (19 % fewer steps than multiples of 16
     on the quick profile's data, ``benchmarks/results/trace_costs.json``)."""
-    import keras
+    import keras  # here, not at the top: the data layer's workers import core without a backend
 
     return 16 if keras.backend.backend() == "jax" else 1
 
@@ -302,7 +302,7 @@ def _traced_per_batch_size(function, model, labels: bool):
     open (a graph that knows its batch size is specialised more; the engine's batches have one
     size, so this is one trace). Returns ``call(x[, y])`` and ``count()``, the graphs traced so
     far."""
-    import tensorflow as tf
+    import tensorflow as tf  # the backend in use, only it
 
     features = tuple(model.input.shape)[2:]
     graphs: dict[int, object] = {}
@@ -333,12 +333,12 @@ def train_step_function(model):
     metrics are built eagerly on a one-step slice of the batch (Keras's public ``compute_loss``
     and ``compute_metrics``, whose state is reset), so that the traced step creates no variable.
     JAX (a jitted step per padded length) and torch (eager) use ``train_on_batch``."""
-    import keras
+    import keras  # here, not at the top: the data layer's workers import core without a backend
 
     if keras.backend.backend() != "tensorflow":
         return lambda x, y: model.train_on_batch(x, y, return_dict=True)
     if model not in _TRAIN_STEPS:
-        import tensorflow as tf
+        import tensorflow as tf  # the backend in use, only it
 
         @tf.autograph.experimental.do_not_convert  # Keras's step is plain Python, as Keras traces it
         def one_update(x, y):
@@ -366,12 +366,12 @@ def predict_function(model):
     """``predict(x) -> [np.ndarray, ...]``: ``model``'s outputs on a batch ``x`` ``(B, T, D)`` in
     inference mode, as ``model.predict_on_batch`` gives them; on TensorFlow one graph for every
     length (see ``train_step_function``)."""
-    import keras
+    import keras  # here, not at the top: the data layer's workers import core without a backend
 
     if keras.backend.backend() != "tensorflow":
         return lambda x: [np.asarray(a) for a in keras.tree.flatten(model.predict_on_batch(x))]
     if model not in _PREDICT_STEPS:
-        import tensorflow as tf
+        import tensorflow as tf  # the backend in use, only it
 
         @tf.autograph.experimental.do_not_convert
         def outputs(x):

@@ -8,6 +8,7 @@ detector, ``skeleton.DETECTOR_JOINTS``), and returns a new array; nothing is cha
 from __future__ import annotations
 
 import numpy as np
+from scipy.interpolate import CubicSpline
 
 from skelrnn.data.skeleton import (
     DETECTOR_JOINTS,
@@ -74,8 +75,6 @@ def fill_gaps_cubic(xyz: np.ndarray, failed: np.ndarray | None = None) -> np.nda
     first and after the last good frame the sequence holds that frame (a spline would
     extrapolate wildly). With fewer than two good frames the good frame, if any, is repeated.
     """
-    from scipy.interpolate import CubicSpline
-
     xyz = _check(xyz)
     failed = failed_frames(xyz) if failed is None else np.asarray(failed, dtype=bool)
     if failed.shape != (xyz.shape[0],):

@@ -75,7 +75,7 @@ def _skeleton_scene_layout(fig, top: int, eye_height: float, **layout):
 
 def plotly_js_path() -> Path:
     """The ``plotly.min.js`` bundled with the installed plotly package (copied into the site)."""
-    import plotly
+    import plotly  # the book extra: the library imports this module without it
 
     path = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
     if not path.is_file():
@@ -85,7 +85,7 @@ def plotly_js_path() -> Path:
 
 def show(fig) -> None:
     """Display a plotly figure in a notebook, in a form that both JupyterLab and the book render."""
-    from IPython.display import display
+    from IPython.display import display  # the book extra: the library imports this module without it
 
     fig_json = fig.to_json()
     div_id = "fig-" + hashlib.sha1(fig_json.encode()).hexdigest()[:12]
@@ -100,7 +100,7 @@ def gradient_norm_figure(norms: dict[str, np.ndarray]):
     ``norms`` maps a cell name (``rnn``, ``lstm``, ``gru``) to an array (T,) as returned by
     ``rnn_math.hidden_gradient_norms``.
     """
-    import plotly.graph_objects as go
+    import plotly.graph_objects as go  # the book extra: the library imports this module without it
 
     fig = go.Figure()
     for cell, values in norms.items():
@@ -131,7 +131,7 @@ def memory_accuracy_figure(records: list[dict]):
     ``records`` are the run records of ``memory_task.train_memory_task``; with several seeds
     per point the line is the mean and the error bar the min-max range.
     """
-    import plotly.graph_objects as go
+    import plotly.graph_objects as go  # the book extra: the library imports this module without it
 
     fig = go.Figure()
     cells = sorted({r["cell"] for r in records}, key=list(CELL_NAMES).index)
@@ -190,7 +190,7 @@ def skeleton_animation(sequences, titles, stride: int = 2, spacing: float = 1.4,
     (their first-frame torso over the grid point); shorter ones hold their last frame.
     ``stride`` keeps every stride-th frame (the page stays small).
     """
-    import plotly.graph_objects as go
+    import plotly.graph_objects as go  # the book extra: the library imports this module without it
 
     if len(sequences) != len(titles) or not sequences:
         raise ValueError(f"expected as many titles as sequences (> 0), got {len(titles)} and {len(sequences)}")
@@ -223,7 +223,7 @@ def _on_a_grid(sequences, spacing: float, columns: int) -> list[np.ndarray]:
 def _skeleton_traces(placed: list[np.ndarray], segments, t: int) -> list:
     """Frame ``t`` of every placed sequence (a finished one holds its last frame): one trace of bones,
     one of joints."""
-    import plotly.graph_objects as go
+    import plotly.graph_objects as go  # the book extra: the library imports this module without it
 
     poses = [x[min(t, len(x) - 1)] for x in placed]
     bones = np.concatenate([_bone_lines(p, segments) for p in poses])
@@ -274,7 +274,7 @@ def gap_filling_figure(raw: np.ndarray, filled: np.ndarray, failed: np.ndarray, 
     ``raw`` ``(T, 25, 3)`` as read (failed frames at 0), ``filled`` the same after
     ``preprocess.fill_gaps_cubic``, ``failed`` ``(T,)`` bool.
     """
-    import plotly.graph_objects as go
+    import plotly.graph_objects as go  # the book extra: the library imports this module without it
 
     t = np.arange(len(raw))
     fig = go.Figure()
@@ -311,8 +311,8 @@ def alignment_figure(stages: dict, frame: int = 0, track: str = "right wrist"):
     the skeleton of ``frame`` and the path of the ``track`` joint over the whole sequence in the
     horizontal plane (x against depth z): after pose alignment the two views coincide.
     """
-    import plotly.graph_objects as go
-    from plotly.subplots import make_subplots
+    import plotly.graph_objects as go  # the book extra: the library imports this module without it
+    from plotly.subplots import make_subplots  # the book extra: the library imports this module without it
 
     j = joint_index(track)
     fig = make_subplots(rows=1, cols=len(stages), subplot_titles=list(stages), horizontal_spacing=0.08)
@@ -355,7 +355,7 @@ def alignment_figure(stages: dict, frame: int = 0, track: str = "right wrist"):
 
 def length_histogram(lengths_by_split: dict):
     """Histogram of sequence lengths (frames), one overlaid series per split."""
-    import plotly.graph_objects as go
+    import plotly.graph_objects as go  # the book extra: the library imports this module without it
 
     fig = go.Figure()
     for name, lengths in lengths_by_split.items():
@@ -372,7 +372,7 @@ def length_histogram(lengths_by_split: dict):
 
 def class_counts_figure(class_names, counts_by_split: dict):
     """Stacked bars: sequences per class and split."""
-    import plotly.graph_objects as go
+    import plotly.graph_objects as go  # the book extra: the library imports this module without it
 
     fig = go.Figure()
     for name, counts in counts_by_split.items():
@@ -396,7 +396,7 @@ _PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
 def thesis_vs_measured_figure(frame, title: str, x_title: str = ""):
     """One line per table row over its columns: measured test accuracy (solid, min-max over seeds as
     error bars) and the thesis's value (dotted, same colour). ``frame`` is ``record_tables.table_frame``."""
-    import plotly.graph_objects as go
+    import plotly.graph_objects as go  # the book extra: the library imports this module without it
 
     fig = go.Figure()
     for k, (row, part) in enumerate(frame.groupby("row", sort=False)):
@@ -441,7 +441,7 @@ def thesis_vs_measured_figure(frame, title: str, x_title: str = ""):
 def learning_curves_figure(runs, title: str = "Validation accuracy during training"):
     """Validation accuracy against the update for ``(label, results.RunRecord)`` pairs; a marker on the
     best evaluation."""
-    import plotly.graph_objects as go
+    import plotly.graph_objects as go  # the book extra: the library imports this module without it
 
     fig = go.Figure()
     for k, (label, record) in enumerate(runs):
@@ -473,7 +473,7 @@ def learning_curves_figure(runs, title: str = "Validation accuracy during traini
 def score_activity_figure(class_names, activity: dict):
     """Grouped bars: for each class, the share of test sequences (%) on which its ReLU score is
     positive, one group per network (``activity`` maps a label to a record's ``test_score_activity``)."""
-    import plotly.graph_objects as go
+    import plotly.graph_objects as go  # the book extra: the library imports this module without it
 
     fig = go.Figure()
     for k, (label, fraction) in enumerate(activity.items()):
@@ -495,7 +495,7 @@ def score_activity_figure(class_names, activity: dict):
 def transformer_weights_figure(mixing: np.ndarray, joint_names, title: str = "Learned skeleton transformer W"):
     """Heat map of a skeleton transformer's mixing matrix ``(N', N)``: one row per virtual joint, one
     column per real joint (``joint_names``), diverging colours around 0 (chapter 05)."""
-    import plotly.graph_objects as go
+    import plotly.graph_objects as go  # the book extra: the library imports this module without it
 
     mixing = np.asarray(mixing, dtype=float)
     if mixing.ndim != 2 or mixing.shape[1] != len(joint_names):
@@ -516,7 +516,7 @@ def virtual_joints_figure(pose: np.ndarray, mixing: np.ndarray, joint_names, top
     """One frame in 3D: the skeleton's bones and joints ``pose`` ``(N, 3)`` (metres, y up) and the
     virtual joints ``mixing @ pose`` ``(N', 3)``; hovering a virtual joint lists the ``top`` real
     joints it mixes most, with their weights (chapter 05)."""
-    import plotly.graph_objects as go
+    import plotly.graph_objects as go  # the book extra: the library imports this module without it
 
     pose, mixing = np.asarray(pose, dtype=float), np.asarray(mixing, dtype=float)
     virtual = _plot_coords(mixing @ pose)
@@ -542,7 +542,7 @@ def proposals_figure(hyp, frame: int, truth_index: int | None = None):
     """The proposals of one frame of ``hypotheses.PoseHypotheses`` in the image (pixels, y down),
     each 2D pose drawn with its bones and named by its score and pose class; ``truth_index``, if
     given, is drawn thicker (the true pose of a simulation)."""
-    import plotly.graph_objects as go
+    import plotly.graph_objects as go  # the book extra: the library imports this module without it
 
     fig = go.Figure()
     order = np.argsort(-hyp.score[frame, : hyp.count[frame]])
@@ -566,8 +566,8 @@ def detector_sweep_figure(frame):
     """MPJPE and accuracy of each pose-estimation method as one detector failure grows: ``frame``
     has columns ``knob``, ``value``, ``method``, ``MPJPE (mm)`` and ``accuracy (%)``; one column of
     panels per knob, MPJPE above, accuracy below."""
-    import plotly.graph_objects as go
-    from plotly.subplots import make_subplots
+    import plotly.graph_objects as go  # the book extra: the library imports this module without it
+    from plotly.subplots import make_subplots  # the book extra: the library imports this module without it
 
     knobs = list(dict.fromkeys(frame["knob"]))
     methods = list(dict.fromkeys(frame["method"]))

@@ -69,7 +69,7 @@ def import_ray():
     try:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="IProgress not found")
-            import ray
+            import ray  # optional: pip install -e ".[ray]"
     except ImportError:
         raise ImportError(RAY_MISSING) from None
     return ray

@@ -121,7 +121,7 @@ def chapter_notebook(src: Path):
     A source that jupytext does not read as a notebook (no ``jupytext`` / ``kernelspec`` front
     matter) or that has no cell tagged ``parameters`` is refused with ``BookError``.
     """
-    import jupytext
+    import jupytext  # the book extra: `skelrnn data` runs without it
 
     text = Path(src).read_text(encoding="utf-8")
     if not text.startswith("---\n") or "kernelspec:" not in text.split("\n---", 1)[0]:
@@ -137,7 +137,7 @@ def chapter_notebook(src: Path):
 
 def _hide_injected_cells(path: Path) -> None:
     """Hide papermill's injected-parameters cell in the site: the chapter prints its profile itself."""
-    import nbformat
+    import nbformat  # the book extra: `skelrnn data` runs without it
 
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
@@ -180,7 +180,7 @@ class ChapterProgress:
 def _first_stderr(path: Path) -> str | None:
     """The first cell of an executed notebook that wrote to stderr, as "cell N wrote to stderr: ..."
     (the build treats such output as an error), or None."""
-    import nbformat
+    import nbformat  # the book extra: `skelrnn data` runs without it
 
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
@@ -201,7 +201,7 @@ def execute_chapter(
     that raises makes papermill raise; it is turned into ``BookError`` naming the notebook and the
     cell (``dst`` keeps the notebook with the error).
     """
-    import papermill as pm
+    import papermill as pm  # the book extra: `skelrnn data` runs without it
 
     check_profile(profile)
     os.environ.update({k: v for k, v in QUIET_ENV.items() if k not in os.environ})
@@ -234,7 +234,7 @@ def write_notebooks(root: Path, out_dir: Path) -> list[Path]:
 
     The book stages chapters this way; ``make test`` lints these copies' code cells with ruff.
     """
-    import nbformat
+    import nbformat  # the book extra: `skelrnn data` runs without it
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -256,7 +256,7 @@ def _title(src: Path) -> str:
 
 def _placeholder(dst: Path, src: Path, heading: str, body: str) -> None:
     """A page standing in for a chapter that has no executed notebook to show."""
-    import nbformat
+    import nbformat  # the book extra: `skelrnn data` runs without it
 
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_markdown_cell(f"# {_title(src)}\n\n```{{{heading}}}\n{body}\n```\n")]
@@ -345,7 +345,7 @@ def _strip_solutions(notebook: Path) -> None:
     ``{solution-start}`` directive to its ``{solution-end}`` (sphinx-exercise's gated solutions,
     whose code cells ran with the chapter; its own ``hide_solutions`` fails on gated solutions).
     Markdown around the two directives, in the same cells, stays."""
-    import nbformat
+    import nbformat  # the book extra: `skelrnn data` runs without it
 
     nb = nbformat.read(notebook, as_version=4)
     kept, inside = [], False

@@ -38,7 +38,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
+from scipy.cluster.vq import kmeans2
 
+from skelrnn.core.io import write_arrays_atomic
 from skelrnn.data.ntu.protocols import NTU_FPS
 from skelrnn.data.skeleton import DETECTOR_JOINTS
 
@@ -96,8 +98,6 @@ class PoseHypotheses:
 
 def write(path: str | os.PathLike, hyp: PoseHypotheses) -> Path:
     """Write ``hyp`` as one ``.npz`` file of ``FORMAT`` (atomically)."""
-    from skelrnn.core.io import write_arrays_atomic
-
     arrays = {
         "format": np.array(FORMAT),
         "count": hyp.count.astype(np.int32),
@@ -244,8 +244,6 @@ def pose_anchors(sequences, n_classes: int = 64, samples: int = 20000, seed: int
     poses. ``sequences``: ``(T_i, 13, 3)`` camera-frame poses; up to ``samples`` frames are drawn,
     centred, and turned about the vertical by a random angle each (a detector sees people from
     every side, the training cameras only from the front and at 45 degrees)."""
-    from scipy.cluster.vq import kmeans2
-
     rng = np.random.default_rng(seed)
     poses = np.concatenate([np.asarray(s, dtype=np.float64) for s in sequences])
     if len(poses) < n_classes:

@@ -29,6 +29,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from skelrnn.core.io import write_text_atomic
 from skelrnn.data.skeleton import N_JOINTS
 
 __all__ = [
@@ -310,6 +311,4 @@ def write_skeleton(
 ) -> Path:
     """Write ``seq`` as a ``.skeleton`` file atomically (``io.write_text_atomic``, whose ``fsync``
     this passes on); ``digits`` as in ``format_skeleton``."""
-    from skelrnn.core.io import write_text_atomic
-
     return write_text_atomic(path, format_skeleton(seq, newline, digits), encoding="ascii", fsync=fsync)

@@ -17,6 +17,7 @@ import functools
 import math
 
 import numpy as np
+from scipy.optimize import least_squares
 
 from skelrnn.data.skeleton import (
     HEAD,
@@ -275,8 +276,6 @@ def reach(target: tuple[float, float, float]) -> tuple[float, float, float, floa
     body frame, metres), nearest to a hanging arm among the solutions: least squares from a few
     starting poses, with a small pull towards the rest angles. The right arm uses the same angles
     for the mirrored target. ``ValueError`` if the hand misses by more than 2 cm."""
-    from scipy.optimize import least_squares
-
     goal = np.asarray(target, dtype=float)
     neutral = np.array([0.0, 0.0, 10.0, 0.0])
 

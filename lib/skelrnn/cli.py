@@ -32,7 +32,7 @@ from skelrnn.data.synthetic.config import SyntheticConfig
 from skelrnn.experiments.profiles import PROFILES
 from skelrnn.reporting.costs import rehearsal_summaries, total_hours
 from skelrnn.reporting.record_tables import read_cost_estimates
-from skelrnn.runs.executors import EXECUTORS
+from skelrnn.runs import EXECUTORS
 from skelrnn.site import book_command
 
 BACKENDS = ("tensorflow", "jax", "torch")

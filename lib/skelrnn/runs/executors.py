@@ -8,6 +8,7 @@ records back; each finished run is printed for the reader and reported as data
 
 from __future__ import annotations
 
+from skelrnn.runs import EXECUTORS
 from skelrnn.runs.local import InProcess, LocalProcesses
 from skelrnn.runs.planning import plan_runs
 from skelrnn.runs.progress import report_progress
@@ -15,9 +16,7 @@ from skelrnn.runs.ray_executor import RayExecutor
 from skelrnn.training.engine import progress_bar
 from skelrnn.training.records import read_run_record
 
-__all__ = ["EXECUTORS", "make_executor", "run_cells"]
-
-EXECUTORS = ("local", "ray")  # what --executor and a chapter's ``executor`` parameter accept
+__all__ = ["make_executor", "run_cells"]
 
 
 def make_executor(kind: str = "local", workers: int = 1, ray_options: dict | None = None):

@@ -50,11 +50,15 @@ chromium:
 ## engine tests again on JAX and torch (with the losses, layers and Keras's gradients against
 ## backpropagation by hand: gradients and masks are backend code), the book build (smoke profile)
 ## and the site test; then every chapter again on JAX, on a folder shaped unlike NTU (one camera,
-## one subject per split, four classes), and on torch with the embedded data; and chapter 04 with
-## its runs on a Ray instance (`--executor ray`).
+## one subject per split, four classes) exported as CTR-GCN's .npz (no sample names), and on torch
+## with data shaped like NTU RGB+D 120 exported as PYSKL's pickle, on its cross-setup protocol; and
+## chapter 04 with its runs on a Ray instance (`--executor ray`).
 ENGINE_TESTS := tests/test_train.py tests/test_models.py tests/test_sweep.py tests/test_losses.py tests/test_layers.py \
 	tests/test_rnn_math.py::test_bptt_matches_finite_differences_and_keras
 ODD_FOLDER := _build/one-camera-folder
+ODD_NPZ := _build/one-camera-NTU60_CS.npz
+NTU120_FOLDER := _build/ntu120-shaped
+NTU120_PICKLE := _build/ntu120_3danno.pkl
 # JAX in the tests compiles far more than it computes (a smoke run is 2 updates a network), so XLA
 # compiles without LLVM's optimisation passes, which shortens the JAX lane. No test compares numbers
 # across these settings.
@@ -74,15 +78,18 @@ test-tf-book: $(VENV)/.test
 test-tf-suite: test-tf-book
 	SKELRNN_SITE=_build/smoke/_build/html $(PY) -m pytest tests -p no:cacheprovider
 test-torch-book: test-tf-suite
-	KERAS_BACKEND=torch $(PY) -m skelrnn book --profile smoke --output _build/smoke-torch \
-	  --results-dir _build/smoke-torch/results
+	$(PY) -m skelrnn data synth $(NTU120_FOLDER) --ntu120 --actions 8,9,23,43
+	$(PY) -m skelrnn data export --data-dir $(NTU120_FOLDER) --form annotation_pickle --output $(NTU120_PICKLE)
+	KERAS_BACKEND=torch $(PY) -m skelrnn book --profile smoke --data-dir $(NTU120_PICKLE) --protocol xset \
+	  --output _build/smoke-torch --results-dir _build/smoke-torch/results
 test-jax-engine: $(VENV)/.test
 	$(JAX_TESTS) $(PY) -m pytest $(ENGINE_TESTS) -p no:cacheprovider
 test-torch-engine: test-jax-engine
 	KERAS_BACKEND=torch $(PY) -m pytest $(ENGINE_TESTS) -p no:cacheprovider
 test-jax-book: test-torch-engine
 	$(PY) -m skelrnn data synth $(ODD_FOLDER) --cameras 1 --subjects 1,3,25 --actions 1-4 --max-frames 90
-	$(JAX_TESTS) $(PY) -m skelrnn book --profile smoke --data-dir $(ODD_FOLDER) --output _build/smoke-jax \
+	$(PY) -m skelrnn data export --data-dir $(ODD_FOLDER) --form npz --output $(ODD_NPZ)
+	$(JAX_TESTS) $(PY) -m skelrnn book --profile smoke --data-dir $(ODD_NPZ) --output _build/smoke-jax \
 	  --results-dir _build/smoke-jax/results
 test-ray-book: test-jax-book test-tf-book
 	$(PY) -m skelrnn book --profile smoke --chapters 04 --executor ray --ray-address local --output _build/smoke-ray \

@@ -104,9 +104,9 @@ def test_the_command_line_exits_non_zero_on_a_failed_chapter_and_refuses_bad_req
     assert "Keras backend" in out
     assert main(["book", "--profile", "smoke", "--chapters", "07", "--output", str(tmp_path / "out")]) == 1
     assert "unknown chapter '07'; the chapters are: 01_tiny, 02_bad" in capsys.readouterr().err
-    with pytest.raises(SystemExit, match="no .skeleton files in this folder"):
+    with pytest.raises(SystemExit, match="no form of NTU RGB\\+D in this folder"):
         main(["book", "--data-dir", str(tmp_path)])
-    with pytest.raises(SystemExit, match="no such folder"):
+    with pytest.raises(SystemExit, match="no such file or folder"):
         main(["book", "--data-dir", str(tmp_path / "missing")])
     monkeypatch.setenv("KERAS_BACKEND", "theano")
     with pytest.raises(SystemExit, match="KERAS_BACKEND='theano': unknown backend; expected one of tensorflow"):

@@ -65,7 +65,7 @@ def test_a_folder_at_a_slower_rate_from_the_command_line(tmp_path):
 
 
 def test_data_commands_refuse_bad_requests(tmp_path):
-    with pytest.raises(SystemExit, match="no .skeleton files in this folder"):
+    with pytest.raises(SystemExit, match="no form of NTU RGB\\+D in this folder"):
         main(["data", "inspect", str(tmp_path)])
     with pytest.raises(SystemExit, match="--actions 'a-b': expected numbers"):
         main(["data", "synth", str(tmp_path), "--actions", "a-b"])

@@ -6,7 +6,9 @@ skelrnn book --chapters 03,05 --force                # run these chapters again,
 skelrnn book --no-solutions                          # a teacher's site: exercises without solutions
 skelrnn book --profile full --executor ray --ray-address HEAD:6379 --gpus-per-run 0.25   # on a Ray cluster
 skelrnn book --profile full --rehearse               # every network at the full sizes, a few updates: cost
-skelrnn data inspect /data/ntu                       # what a folder of .skeleton files holds
+skelrnn book --data-dir ntu120_3danno.pkl --protocol xset   # a toolkit's form of NTU RGB+D 120
+skelrnn data inspect /data/ntu                       # which form a path is, and what it holds
+skelrnn data export --form npz --output NTU60_CS.npz # the embedded data in a toolkit's form
 skelrnn data synth /tmp/synthetic                    # write the embedded dataset as .skeleton files
 skelrnn data synth /tmp/odd --cameras 1 --subjects 1,3,25 --actions 1-4   # a folder shaped unlike NTU
 skelrnn notebooks --output _build/notebooks          # the chapters as .ipynb, unexecuted
@@ -25,8 +27,8 @@ from pathlib import Path
 from skelrnn.core.backend import describe
 from skelrnn.core.folders import RESULTS_DIR, RUNS_DIR
 from skelrnn.data import loading
-from skelrnn.data.loading import check_skeleton_folder
-from skelrnn.data.ntu.protocols import NTU_FPS
+from skelrnn.data.ntu import forms
+from skelrnn.data.ntu.protocols import NTU_FPS, PROTOCOLS
 from skelrnn.data.synthetic import generator
 from skelrnn.data.synthetic.config import SyntheticConfig
 from skelrnn.experiments.profiles import PROFILES
@@ -52,7 +54,15 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     book = sub.add_parser("book", help="execute the chapters with papermill, then build the HTML")
     book.add_argument("--profile", choices=PROFILES, default="quick")
-    book.add_argument("--data-dir", type=Path, default=None, help="a folder of NTU RGB+D .skeleton files")
+    book.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="NTU RGB+D (60 or 120) in a form the book reads: a folder of .skeleton files, a "
+        "PYSKL pickle, an ST-GCN or txt2npy folder, a CTR-GCN .npz, an SGN .h5 (skelrnn data inspect)",
+    )
+    book.add_argument("--protocol", choices=PROTOCOLS, default=None,
+                      help="the protocol the chapters train and test on (default xsub, the thesis's)")  # fmt: skip
     book.add_argument("--chapters", nargs="+", default=None, help="numbers or names: 03,05 or 03 05 (default: all)")
     book.add_argument("--seed", type=int, default=0, help="added to every seed of the profile")
     book.add_argument("--force", action="store_true", help="run the chosen chapters even when unchanged")
@@ -84,10 +94,18 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="with --executor ray: the share of a GPU a run takes, e.g. 0.25 for four runs a GPU (0)",
     )
-    data = sub.add_parser("data", help="inspect a folder of .skeleton files, or write the synthetic one")
+    data = sub.add_parser("data", help="inspect a form of NTU RGB+D, write the synthetic one, or export it")
     data_sub = data.add_subparsers(dest="action", required=True)
-    inspect = data_sub.add_parser("inspect", help="counts, classes, subjects, lengths, bad and skipped files")
+    inspect = data_sub.add_parser(
+        "inspect", help="the form, counts, classes, subjects, lengths, bad and skipped samples"
+    )
     inspect.add_argument("path", type=Path)
+    export = data_sub.add_parser("export", help="write a dataset (default: the embedded one) in a toolkit's form")
+    export.add_argument("--form", choices=[f for f in forms.FORMS if f != forms.SKELETON_FOLDER], required=True)
+    export.add_argument("--output", type=Path, required=True, help="the file (pickle, npz, h5) or folder to write")
+    export.add_argument("--data-dir", type=Path, default=None, help="the dataset to export (default: the embedded one)")
+    export.add_argument("--protocol", choices=PROTOCOLS, default="xsub",
+                        help="for the forms that hold one protocol (nctvm, npz, h5)")  # fmt: skip
     synth = data_sub.add_parser("synth", help="write the embedded synthetic dataset as .skeleton files")
     synth.add_argument("path", type=Path)
     synth.add_argument("--actions", default=None, help="NTU action numbers, e.g. 1-20 or 8,9 (default: all 60)")
@@ -97,6 +115,9 @@ def _parser() -> argparse.ArgumentParser:
     synth.add_argument("--max-frames", type=int, default=None, help="the longest sequence, frames at 30 fps")
     synth.add_argument("--min-frames", type=int, default=None, help="the shortest sequence, frames at 30 fps")
     synth.add_argument("--replications", type=int, default=None, help="performances of each action by each subject")
+    synth.add_argument("--ntu120", action="store_true",
+                       help="name the files into NTU RGB+D 120's ranges (setups from S018, performers 45-56, even "
+                       "actions + 60): data shaped like NTU-120, for trying a reader or a protocol")  # fmt: skip
     synth.add_argument("--fps", type=float, default=NTU_FPS,
                        help="the sensor's rate, 30 / a whole number (15: 1 frame in 2; in dataset.json)")  # fmt: skip
     nbs = sub.add_parser("notebooks", help="write the chapters (notebooks/*.md) as unexecuted .ipynb files")
@@ -111,12 +132,14 @@ def _check_backend() -> str:
     return backend
 
 
-def _check_data_dir(path: Path | None, label: str = "--data-dir") -> None:
+def _check_data_dir(path: Path | None, label: str = "--data-dir") -> str | None:
+    """The form of ``path`` (``forms.detect_form``), or a clear exit before any chapter starts."""
     if path is not None:
         try:
-            check_skeleton_folder(path)
+            return forms.detect_form(path)
         except FileNotFoundError as err:
             raise SystemExit(f"{label} {err}") from None
+    return None
 
 
 def _warn_without_gpu(results_dir: Path, root: Path | None = None) -> None:
@@ -157,6 +180,8 @@ def _book(args, root: Path) -> int:
         _warn_without_gpu(results_dir, root)
     if args.data_dir is not None:
         parameters["data_dir"] = str(args.data_dir.resolve())
+    if args.protocol is not None:  # the default stays out of the parameters, so that cached chapters stay valid
+        parameters["protocol"] = PROTOCOLS[args.protocol]
     start = time.perf_counter()
     report = book_command.build_book(root, args.profile, args.output, results_dir, parameters=parameters,
                                      chapters=chapters, force=args.force, solutions=not args.no_solutions)  # fmt: skip
@@ -237,10 +262,11 @@ def _synth(args) -> int:
         values["n_replications"] = args.replications
     try:
         config = SyntheticConfig(**values)
-        if subjects is None and set(values) <= {"actions"} and args.fps == NTU_FPS:
+        if subjects is None and set(values) <= {"actions"} and args.fps == NTU_FPS and not args.ntu120:
             count = len(generator.generate(args.path, config))
         else:
-            count = generator.write_folder(args.path, config, subjects, fps=args.fps)
+            rename = generator.ntu120_shaped if args.ntu120 else None
+            count = generator.write_folder(args.path, config, subjects, fps=args.fps, rename=rename)
     except (TypeError, ValueError) as e:
         raise SystemExit(f"data synth: {e}") from None
     print(f"[skelrnn] {count} .skeleton files written to {args.path}")
@@ -251,9 +277,20 @@ def _data(args) -> int:
 
     if args.action == "synth":
         return _synth(args)
+    if args.action == "export":
+        return _export(args)
     _check_data_dir(args.path, "data inspect")
     data = loading.load(args.path, strict=False, log=lambda line: print(f"[skelrnn] {line}"))
     print(loading.describe_folder(data))
+    return 0
+
+
+def _export(args) -> int:
+    """``skelrnn data export``: a dataset (the embedded one by default) written in a toolkit's form."""
+    _check_data_dir(args.data_dir)
+    data = loading.load_or_generate(args.data_dir, log=lambda line: print(f"[skelrnn] {line}"))
+    forms.write_form(args.form, args.output, loading.export_samples(data), PROTOCOLS[args.protocol])
+    print(f"[skelrnn] {len(data)} samples written to {args.output} as {forms.FORMS[args.form]}")
     return 0
 
 

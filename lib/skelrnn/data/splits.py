@@ -17,7 +17,15 @@ import numpy as np
 
 from skelrnn.data import preprocess
 from skelrnn.data.loading import SkeletonSet
-from skelrnn.data.ntu.protocols import CROSS_SUBJECT_TRAIN, CROSS_VIEW_TRAIN_CAMERAS, NTU_FPS, VALIDATION_SUBJECTS
+from skelrnn.data.ntu.protocols import (
+    CROSS_SUBJECT_TRAIN,
+    CROSS_SUBJECT_TRAIN_120,
+    CROSS_VIEW_TRAIN_CAMERAS,
+    NTU_FPS,
+    VALIDATION_SUBJECTS,
+    dataset_of,
+    protocol_name,
+)
 from skelrnn.data.ntu.skeleton_format import SampleName
 
 __all__ = [
@@ -66,13 +74,32 @@ def frame_step_for(lengths, source_fps: float = NTU_FPS, fps: float | None = Non
 
 def check_splits(data: SkeletonSet, indices: dict[str, np.ndarray], protocol: str) -> None:
     """Refuse splits a training chapter cannot use, saying what is missing: an empty split (a folder
-    without the protocol's test or validation subjects, say) or a class with no training sequence."""
-    needs = {
-        "train": f"subjects {', '.join(map(str, sorted(set(CROSS_SUBJECT_TRAIN) - set(VALIDATION_SUBJECTS))))}"
-        if protocol == "cross_subject" else f"cameras {', '.join(map(str, CROSS_VIEW_TRAIN_CAMERAS))}",
-        "validation": f"subjects {', '.join(map(str, VALIDATION_SUBJECTS))} (the thesis's validation subjects)",
-        "test": "subjects outside the training list" if protocol == "cross_subject" else "camera 1",
-    }  # fmt: skip
+    without the protocol's test or validation subjects, say) or a class with no training sequence.
+    ``protocol`` is a name or short name (``protocols.protocol_name``); on NTU RGB+D 120's names
+    (``protocols.dataset_of``) cross-subject's needs name its list of training subjects."""
+    protocol = protocol_name(protocol)
+    validation = f"subjects {', '.join(map(str, VALIDATION_SUBJECTS))} (the thesis's validation subjects)"
+    if protocol == "cross_subject":
+        ntu120 = dataset_of(data.names) == "NTU RGB+D 120"
+        listed = CROSS_SUBJECT_TRAIN_120 if ntu120 else CROSS_SUBJECT_TRAIN
+        which = "NTU RGB+D 120's" if ntu120 else "NTU RGB+D's"
+        needs = {
+            "train": f"subjects {', '.join(map(str, sorted(set(listed) - set(VALIDATION_SUBJECTS))))}",
+            "validation": validation,
+            "test": f"subjects outside {which} cross-subject training list",
+        }
+    elif protocol == "cross_view":
+        needs = {
+            "train": f"cameras {', '.join(map(str, CROSS_VIEW_TRAIN_CAMERAS))}",
+            "validation": f"{validation} before cameras {', '.join(map(str, CROSS_VIEW_TRAIN_CAMERAS))}",
+            "test": "camera 1",
+        }
+    else:
+        needs = {
+            "train": "even setups (S002, S004, ..., S032)",
+            "validation": f"{validation} in even setups",
+            "test": "odd setups (S001, S003, ..., S031)",
+        }
     source = data.manifest.get("source", "the dataset")
     for part, idx in indices.items():
         if len(idx) == 0:
@@ -102,6 +129,11 @@ def choose_splits(
     so; a ``frame_step`` given is used as it is. Splits that cannot be trained on are refused
     (``check_splits``)."""
     rng = np.random.default_rng(seed)
+    protocol = protocol_name(protocol)
+    if protocol == "cross_setup" and data.has_names and dataset_of(data.names) != "NTU RGB+D 120":
+        offered = ", ".join(data.protocols())
+        raise ValueError(f"{data.manifest.get('source', 'the dataset')}: the cross_setup protocol is NTU RGB+D 120's "
+                         f"and these are NTU RGB+D's setups (S001-S017); their protocols: {offered}")  # fmt: skip
     indices = data.split(protocol)
     check_splits(data, indices, protocol)
     for part, idx in indices.items():
@@ -181,7 +213,9 @@ def two_views(data: SkeletonSet, prefer: int) -> tuple[int, int] | None:
     """Two samples of one performance seen by two cameras (the two lowest camera numbers), for the
     chapters that compare views (02, 08): sample ``prefer``'s performance if two cameras recorded it,
     else the first such performance in file order; None when every performance has one camera (a
-    one-camera folder: the chapters say so instead of comparing)."""
+    one-camera folder, or a form without sample names: the chapters say so instead of comparing)."""
+    if not data.has_names:
+        return None
     views = same_performance(data, prefer)
     if len(views) < 2:
         seen = {}

@@ -19,6 +19,7 @@ import numpy as np
 import skelrnn
 from skelrnn.core.backend import describe
 from skelrnn.core.folders import RESULTS_DIR, RUNS_DIR, checkpoint_folder, records_url
+from skelrnn.data.ntu.protocols import protocol_name
 from skelrnn.data.skeleton import to_detector_joints
 from skelrnn.data.splits import featurise_splits, reference_lengths
 from skelrnn.experiments import chapter_map, profiles
@@ -48,11 +49,13 @@ class TrainingChapter:
     def __init__(
         self, chapter: str, *, profile: str, seed: int = 0, results_dir=RESULTS_DIR, data_dir=None,
         runs_dir=None, strict: bool = False, executor: str = "local", ray_options: dict | None = None,
+        protocol: str = "cross_subject",
     ):  # fmt: skip
         self.chapter = chapter_map.chapter(chapter)
         self.P = P = profiles.get(chapter, profile)
         self.full_profile = profiles.get(chapter, "full")  # for the chapters' cost arithmetic
         self.profile, self.data_dir = profile, data_dir
+        self.protocol = protocol_name(protocol)  # the splits' protocol: the thesis's cross-subject by default
         self.records = Path(results_dir) / profile / "training"
         # Each backend keeps its own checkpoints and best weights (a run's name does not say the
         # backend; its record does): a run of one never finishes from, or overwrites, another's.
@@ -66,7 +69,7 @@ class TrainingChapter:
         # ``executor``: where the runs train (executors.make_executor): this machine, or a Ray cluster.
         # It starts with the first run that has no record: a chapter whose records all exist starts none.
         self.executor = make_executor(executor, P.workers, ray_options)
-        loaded = load_chapter_data(P, data_dir, strict)
+        loaded = load_chapter_data(P, data_dir, strict, self.protocol)
         self.data, self.indices, self.frame_step = loaded.data, loaded.indices, loaded.frame_step
         self.notes += loaded.notes
         self._features: dict[str, dict] = {}
@@ -154,7 +157,8 @@ class TrainingChapter:
 
     def dataset_name(self, features: dict | None = None) -> str:
         """The name the records give the training data (``setup.dataset_name`` of the profile's)."""
-        return dataset_name(self.P.dataset_name, features)
+        base = self.P.dataset_name + ("" if self.protocol == "cross_subject" else f", {self.protocol}")
+        return dataset_name(base, features)
 
     def step_costs(self, runs) -> dict:
         """Measured seconds per time step of one training sequence, per cell of ``runs`` (``run``
@@ -169,7 +173,7 @@ class TrainingChapter:
         bounds the thesis's widths from above), times the full profile's steps per epoch on this
         data, its epochs and its seeds. Every run is counted at its maximum number of epochs."""
         full = self.full_profile
-        full_steps = int(self.data.lengths[self.data.split("cross_subject")["train"]].sum())
+        full_steps = int(self.data.lengths[self.data.split(self.protocol)["train"]].sum())
         per_step = float(np.mean(list(cost.values()))) / self.width_scale**2
         estimate = record_tables.full_profile_estimate(
             per_step, full_steps, full.train["max_epochs"], len(cost) * len(full.seeds)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from skelrnn.data.loading import load_or_generate
+from skelrnn.data.ntu.protocols import protocol_name
 from skelrnn.data.splits import choose_splits
 from skelrnn.training.settings import TrainConfig, update_budget
 
@@ -32,14 +33,17 @@ class ChapterData:
     notes: list[str] = field(default_factory=list)
 
 
-def load_chapter_data(P, data_dir=None, strict: bool = False) -> ChapterData:
-    """The data of the profile values ``P``: a folder of NTU ``.skeleton`` files (``data_dir``), else
-    the embedded synthetic dataset with the profile's ``synthetic`` settings; split cross-subject
-    with the profile's sizes, frame rate and time-step budget (``splits.choose_splits``)."""
+def load_chapter_data(P, data_dir=None, strict: bool = False, protocol: str = "cross_subject") -> ChapterData:
+    """The data of the profile values ``P``: NTU RGB+D in any form the book reads (``data_dir``:
+    ``loading.load``), else the embedded synthetic dataset with the profile's ``synthetic``
+    settings; split by ``protocol`` (cross-subject, the thesis's, by default) with the profile's
+    sizes, frame rate and time-step budget (``splits.choose_splits``)."""
     notes: list[str] = []
     data = load_or_generate(data_dir, P.synthetic, strict=strict, log=notes.append)
+    if protocol_name(protocol) != "cross_subject":
+        notes.append(f"protocol: {protocol_name(protocol)} (the thesis's is cross_subject)")
     indices, frame_step = choose_splits(
-        data, "cross_subject", max_train=P.max_train, max_eval=P.max_eval, seed=P.data_seed, fps=P.fps,
+        data, protocol, max_train=P.max_train, max_eval=P.max_eval, seed=P.data_seed, fps=P.fps,
         steps=P.steps, log=notes.append,
     )  # fmt: skip
     return ChapterData(data, indices, int(frame_step), notes)

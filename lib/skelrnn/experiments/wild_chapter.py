@@ -6,6 +6,7 @@ as sentences computed from its tables.
 from __future__ import annotations
 
 from dataclasses import asdict, replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -31,6 +32,12 @@ class InTheWildChapter(TrainingChapter):
     def __init__(self, chapter: str = "09_in_the_wild", **kwargs):
         super().__init__(chapter, **kwargs)
         self._scoring: dict[int, tuple] = {}  # per model: the model (kept alive) and its scoring model
+
+    @property
+    def hypotheses_folder(self) -> Path:
+        """Where the simulated pose hypotheses of this chapter's data go: one folder per dataset (the
+        key of its files, ``loading.load``), so that the videos read back are this data's only."""
+        return Path(self.runs_root) / "hypotheses" / str(self.data.manifest.get("key", "data"))[:16]
 
     def accuracy_on_poses(self, model, poses, videos) -> float:
         """Test accuracy of ``model`` on estimated poses (``score_poses``'s ``accuracy``); NaN when no

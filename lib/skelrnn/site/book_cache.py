@@ -21,6 +21,7 @@ from pathlib import Path
 
 import skelrnn
 from skelrnn.core.io import read_json, write_json_atomic
+from skelrnn.data import loading
 
 __all__ = ["library_digest", "data_identity", "chapter_key", "ChapterCache"]
 
@@ -39,15 +40,15 @@ def library_digest() -> str:
 
 def data_identity(data_dir) -> str:
     """What identifies a chapter's data: ``"embedded synthetic data"`` for None (its generator and
-    settings are library code), else a hash of the folder's ``.skeleton`` (and ``dataset.json``)
-    file names, sizes and modification times, as the dataset cache keys them."""
+    settings are library code), else a hash of the path and of its files' names, sizes and
+    modification times (``loading.source_files``: the ``.skeleton`` files, or a toolkit's form),
+    and of a ``dataset.json`` beside them, as the dataset cache keys them."""
     if data_dir is None:
         return "embedded synthetic data"
-    folder = Path(data_dir)
-    if not folder.is_dir():
-        raise FileNotFoundError(f"{folder}: no such folder of .skeleton files")
-    digest = hashlib.sha256(str(folder.resolve()).encode())
-    for path in sorted([*folder.glob("*.skeleton"), *folder.glob("dataset.json")]):
+    source = Path(data_dir)
+    folder = source if source.is_dir() else source.parent
+    digest = hashlib.sha256(str(source.resolve()).encode())
+    for path in sorted([*loading.source_files(source), *folder.glob("dataset.json")]):
         stat = path.stat()
         digest.update(f"{path.name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()

@@ -54,6 +54,7 @@ __all__ = [
     "SMALL_FOLDER_SUBJECTS",
     "write_small_folder",
     "write_folder",
+    "ntu120_shaped",
 ]
 
 # Bump when the generator changes what it writes: a dataset on disk with another version is regenerated.
@@ -389,8 +390,27 @@ def write_small_folder(folder, seed: int = 0, workers: int | None = None) -> int
     return write_folder(folder, config, keep, workers, fps=15)
 
 
+# ``ntu120_shaped``: performers moved into NTU-120's new numbers (training subjects 45-47, 49, 50,
+# 52-56 of its cross-subject list, test subjects 48 and 51); the thesis's validation subjects stay.
+_NTU120_SUBJECTS = {1: 45, 2: 46, 3: 47, 4: 48, 5: 49, 6: 50, 7: 51, 8: 52, 9: 53, 10: 54, 11: 55, 12: 56}
+
+
+def ntu120_shaped(name: skeleton_format.SampleName) -> skeleton_format.SampleName:
+    """A sample name moved into the ranges of NTU RGB+D 120, for data shaped like it: setup ``s`` becomes
+    ``s + 17`` (S018 onwards, even and odd for its cross-setup protocol), performers 1-12 become
+    45-56, and even actions become NTU-120's ``a + 60``. The motion is the embedded one: the shape
+    (names, protocols, classes above 60) is what such a folder tests, not the new actions."""
+    return name._replace(setup=name.setup + 17, subject=_NTU120_SUBJECTS.get(name.subject, name.subject),
+                         action=name.action + 60 if name.action % 2 == 0 else name.action)  # fmt: skip
+
+
 def write_folder(
-    folder, config: SyntheticConfig, subjects=None, workers: int | None = None, fps: float = NTU_FPS
+    folder,
+    config: SyntheticConfig,
+    subjects=None,
+    workers: int | None = None,
+    fps: float = NTU_FPS,
+    rename=None,
 ) -> int:
     """The files of ``config`` whose performer is in ``subjects`` (numbers in 1..``n_subjects``; None:
     every one), written to ``folder`` as a reader's own folder would be: ``.skeleton`` files and no
@@ -398,7 +418,8 @@ def write_folder(
     unlike NTU (one camera, one subject per split, few classes, a slower sensor). ``fps`` below 30
     keeps one frame in ``30 / fps`` (an integer) of each 30 fps performance (``config``'s lengths
     are in frames at 30 fps) and declares the rate in ``dataset.json``, as a reader declares theirs
-    (``loading.declared_fps``). Returns the number of files."""
+    (``loading.declared_fps``). ``rename`` (``ntu120_shaped``, say) maps each name to the file's name.
+    Returns the number of files."""
     keep = set(range(1, config.n_subjects + 1)) if subjects is None else {int(s) for s in subjects}
     outside = sorted(s for s in keep if not 1 <= s <= config.n_subjects)
     if outside or not keep:
@@ -410,6 +431,8 @@ def write_folder(
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     _write_performances(folder, config, names, workers, int(round(step)))
+    for name in names if rename is not None else ():
+        (folder / f"{name}.skeleton").replace(folder / f"{rename(name)}.skeleton")
     if step > 1:
         write_json_atomic(folder / "dataset.json", {"fps": fps})
     return len(names)

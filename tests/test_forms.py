@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from skelrnn import cli
 from skelrnn.core import safe_pickle
 from skelrnn.data import loading, splits
-from skelrnn.data.ntu import forms, protocols
+from skelrnn.data.ntu import forms, protocols, skeleton_format
 from skelrnn.data.ntu.forms import samples as form_samples
 from skelrnn.data.synthetic import generator
 from skelrnn.data.synthetic.config import SyntheticConfig
@@ -365,23 +365,42 @@ def test_every_reader_that_unpickles_refuses_a_payload_and_runs_nothing(exported
 READER_ERRORS = (ValueError, FileNotFoundError)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def small_export():
+    """Three samples in both parts of cross-subject, as a writer takes them."""
+    rng = np.random.default_rng(2)
+    bodies = [(rng.normal(size=(1, 20, 25, 3)) + [0, 0, 3]).astype(np.float32) for _ in range(3)]
+    names = ["S001C001P001R001A001", "S001C001P001R001A002", "S001C001P003R001A001"]
+    return form_samples.FormSamples(
+        form="export", source="test", bodies=bodies, labels=np.array([0, 1, 0]), ids=names,
+        names=[skeleton_format.parse_sample_name(n) for n in names],
+        splits={"cross_subject": {"train": np.array([0, 1]), "test": np.array([2])}},
+    )  # fmt: skip
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_damaged_pickles_and_archives_raise_only_the_readers_errors(data, tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("fuzz")
-    kind = data.draw(st.sampled_from(["pickle", "npz"]))
+    kind = data.draw(st.sampled_from(["pickle", "npz", "h5", "label pickle"]))
     if kind == "pickle":
         raw = pickle.dumps(good_annotations(n=2, frames=20), protocol=data.draw(st.integers(2, 5)))
         path = tmp_path / "ntu60_3danno.pkl"
-    else:
+    elif kind == "npz":
         path = flat_file(tmp_path, flat_arrays(2, 1, 24))
         raw = path.read_bytes()
+    else:
+        form = "h5" if kind == "h5" else "nctvm"
+        forms.write_form(form, tmp_path / FILE_NAMES[form], small_export())
+        path = tmp_path / FILE_NAMES[form] if form == "h5" else tmp_path / "xsub"
+        raw = path.read_bytes() if form == "h5" else (path / "train_label.pkl").read_bytes()
+        path = path if form == "h5" else path / "train_label.pkl"
     position = data.draw(st.integers(1, len(raw) - 1))
     junk = data.draw(st.binary(min_size=1, max_size=8))
     damaged = raw[:position] + junk + raw[position + len(junk) :]
     path.write_bytes(damaged if data.draw(st.booleans()) else raw[:position])
     try:
-        loaded = loading.load(path, cache_dir=tmp_path / "cache", workers=1, log=lambda line: None)
+        target = path.parent if path.name == "train_label.pkl" else path
+        loaded = loading.load(target, cache_dir=tmp_path / "cache", workers=1, log=lambda line: None)
     except READER_ERRORS:
         return
     except zipfile.BadZipFile:

@@ -168,8 +168,11 @@ def read_h5(path) -> FormSamples:
                 return f[name][()]
 
             return _read_parts(path, "h5", H5_PARTS, arrays)
-    except OSError as err:
-        raise FormError(path, None, "an HDF5 file", f"{type(err).__name__}: {err}") from None
+    except FormError:
+        raise
+    # A damaged file: HDF5's errors reach Python as these (h5py's translation of the library's).
+    except (OSError, KeyError, RuntimeError, ValueError, TypeError, IndexError) as err:
+        raise FormError(path, None, "a readable HDF5 file", f"{type(err).__name__}: {err}") from None
 
 
 def _flat(samples: FormSamples, idx, frames: int) -> tuple[np.ndarray, np.ndarray]:

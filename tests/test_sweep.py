@@ -121,6 +121,7 @@ def test_a_chapter_trains_the_cells_a_claim_compares_with_the_claim_seeds(monkey
     chapter = object.__new__(chapters.TrainingChapter)  # the attributes run() reads, without loading data
     chapter.seeds, chapter.claim_seeds, chapter.width_scale = [0], [0, 1, 2], 0.5
     chapter.P = type("P", (), {"baseline_model": BASELINE, "dataset_name": "tiny"})
+    chapter.protocol = "cross_subject"
     chapter.splits, chapter.train_settings, chapter.n_classes = {}, TRAIN, 2
     chapter.records, chapter.runs, chapter.profile, chapter.executor = "r", "runs", "test", None
     chapter._features = {"{}": {}}
@@ -143,6 +144,7 @@ def test_a_chapter_trains_cells_with_other_inputs_on_their_own_splits_and_keeps_
     chapter.seeds = chapter.claim_seeds = [0]
     chapter.width_scale, chapter.train_settings, chapter.n_classes = 1.0, TRAIN, 2
     chapter.P = type("P", (), {"baseline_model": BASELINE, "dataset_name": "tiny"})
+    chapter.protocol = "cross_subject"
     chapter.records, chapter.runs, chapter.profile, chapter.executor = "r", "runs", "test", None
     chapter._features = {"{}": "25 joints", '{"joints": 13}': "13 joints"}  # splits_for's cache, by features
     calls = []
@@ -184,6 +186,7 @@ def test_a_trained_model_comes_back_with_the_weights_its_record_measured(tmp_pat
     chapter.seeds = chapter.claim_seeds = [0]
     chapter.width_scale, chapter.train_settings, chapter.n_classes = 1.0, TRAIN, 2
     chapter.P = type("P", (), {"baseline_model": BASELINE, "dataset_name": "tiny"})
+    chapter.protocol = "cross_subject"
     chapter.records, chapter.runs_root, chapter.profile = tmp_path / "records", tmp_path / "runs", "test"
     chapter.runs = chapter.runs_root / keras.backend.backend()  # as a chapter sets it up
     chapter.executor = local.InProcess()

@@ -108,6 +108,8 @@ def test_the_command_line_exits_non_zero_on_a_failed_chapter_and_refuses_bad_req
         main(["book", "--data-dir", str(tmp_path)])
     with pytest.raises(SystemExit, match="no such file or folder"):
         main(["book", "--data-dir", str(tmp_path / "missing")])
+    with pytest.raises(SystemExit, match="--data-fps: expected a positive number"):
+        main(["book", "--data-fps", "0"])
     monkeypatch.setenv("KERAS_BACKEND", "theano")
     with pytest.raises(SystemExit, match="KERAS_BACKEND='theano': unknown backend; expected one of tensorflow"):
         main(["book", "--profile", "smoke"])

@@ -2,6 +2,7 @@
 truncation said aloud, and splits that cannot be trained on refused with what is missing."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -52,6 +53,25 @@ def test_a_declared_frame_rate_is_read_and_a_bad_one_refused(tmp_path):
     (tmp_path / "dataset.json").write_text(json.dumps({"fps": "fast"}))
     with pytest.raises(ValueError, match=r"dataset\.json: field 'fps': expected a positive number"):
         loading.declared_fps(tmp_path)
+
+
+def test_a_frame_rate_given_by_the_user_is_used_and_said(small, tmp_path):
+    folder = Path(small.manifest["source"])
+    cache = tmp_path / "cache"
+    assumed = loading.load(folder, cache_dir=cache, workers=1, log=lambda line: None)
+    assert assumed.fps == 30 and assumed.manifest["fps_source"].startswith("assumed: NTU's rate")
+    given = loading.load(folder, cache_dir=cache, workers=1, log=lambda line: None, fps=7.5)
+    assert given.fps == 7.5 and given.manifest["fps_source"] == "given"
+    step_30, step_7 = (splits.frame_step_for([300], data.fps, fps=7.5) for data in (assumed, given))
+    assert (step_30, step_7) == (4, 1), "frames are counted at the rate given"
+    for bad in (0, -3, float("nan"), float("inf"), True, "7.5"):
+        with pytest.raises(ValueError, match="fps: expected a positive number"):
+            loading.load(folder, cache_dir=cache, workers=1, log=lambda line: None, fps=bad)
+    P = profiles.get("03_baselines", "smoke")
+    notes = setup.load_chapter_data(P, folder, fps=7.5).notes
+    assert "frame rate: 7.5 fps (given)" in notes
+    embedded = setup.load_chapter_data(P).notes
+    assert "frame rate: 30 fps (the embedded data's, NTU's rate)" in embedded
 
 
 def test_splits_that_cannot_be_trained_on_say_what_is_missing(small):

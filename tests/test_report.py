@@ -1,5 +1,6 @@
 """Records back to tables: means and ranges over seeds, the thesis as printed, dead-score marks, claims."""
 
+import dataclasses
 import json
 
 import numpy as np
@@ -83,3 +84,10 @@ def test_a_linked_table_links_every_seed_of_a_cell_to_its_record(tmp_path):
     record_tables.write_table_file(tmp_path, [(Cell("t", "row", "c", "1.0"), 0, fake_record(0.1, 1, 0, seed=3))])
     merged = json.loads(written[0].read_text())["cells"]
     assert [c["column"] for c in merged] == ["a", "b", "c"], "a table written in parts keeps every part"
+
+
+def test_how_the_runs_ended_is_counted():
+    cell = Cell("t", "row", "a", "50.0")
+    early = dataclasses.replace(fake_record(0.5, 2, 0), stopped="minimum learning rate reached")
+    runs = [(cell, 0, early), (cell, 1, fake_record(0.5, 2, 0)), (cell, 2, early)]
+    assert record_tables.run_endings(runs) == "3 runs: 2 ended by early stopping, 1 at their budget of updates"

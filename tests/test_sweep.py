@@ -155,6 +155,7 @@ def test_a_chapter_trains_cells_with_other_inputs_on_their_own_splits_and_keeps_
 
     monkeypatch.setattr(chapters, "run_cells", fake_run_cells)
     monkeypatch.setattr(chapters.TrainingChapter, "index_runs", lambda self, runs: None)  # fake records
+    monkeypatch.setattr(chapters.record_tables, "run_endings", lambda runs: f"{len(runs)} runs")  # of fake records
     cells = [Cell("t", "a", "x", "1"), Cell("t", "b", "x", "2", features={"joints": 13}), Cell("t", "c", "x", "3")]
     runs = chapter.run(cells)
     assert calls == [("25 joints", "tiny", ["a", "c"]), ("13 joints", "tiny (joints 13)", ["b"])]

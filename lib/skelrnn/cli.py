@@ -61,6 +61,12 @@ def _parser() -> argparse.ArgumentParser:
         help="NTU RGB+D (60 or 120) in a form the book reads: a folder of .skeleton files, a "
         "PYSKL pickle, an ST-GCN or txt2npy folder, a CTR-GCN .npz, an SGN .h5 (skelrnn data inspect)",
     )
+    book.add_argument(
+        "--data-fps",
+        type=float,
+        default=None,
+        help="the data's frame rate, skeleton rows a second (default: its dataset.json, else NTU's 30)",
+    )
     book.add_argument("--protocol", choices=PROTOCOLS, default=None,
                       help="the protocol the chapters train and test on (default xsub, the thesis's)")  # fmt: skip
     book.add_argument("--chapters", nargs="+", default=None, help="numbers or names: 03,05 or 03 05 (default: all)")
@@ -182,6 +188,11 @@ def _book(args, root: Path) -> int:
         parameters["data_dir"] = str(args.data_dir.resolve())
     if args.protocol is not None:  # the default stays out of the parameters, so that cached chapters stay valid
         parameters["protocol"] = PROTOCOLS[args.protocol]
+    if args.data_fps is not None:
+        try:
+            parameters["data_fps"] = loading.check_fps(args.data_fps, "--data-fps")
+        except ValueError as err:
+            raise SystemExit(str(err)) from None
     start = time.perf_counter()
     report = book_command.build_book(root, args.profile, args.output, results_dir, parameters=parameters,
                                      chapters=chapters, force=args.force, solutions=not args.no_solutions)  # fmt: skip

@@ -415,15 +415,30 @@ class BadFilesError(ValueError):
         super().__init__(f"{folder}: {len(self.bad)} file(s) could not be read:\n{lines}")
 
 
+def check_fps(fps, what: str = "fps") -> float:
+    """``fps`` as a float; ``ValueError`` naming ``what`` unless it is a positive, finite number."""
+    if isinstance(fps, bool) or not isinstance(fps, (int, float)) or not 0 < fps < float("inf"):
+        raise ValueError(f"{what}: expected a positive number of frames (skeleton rows) per second, got {fps!r}")
+    return float(fps)
+
+
 def declared_fps(folder: Path) -> float:
     """The frame rate a folder declares in ``dataset.json`` (``{"fps": 15}``), else 30 (NTU)."""
     path = Path(folder) / "dataset.json"
     if not path.is_file():
         return NTU_FPS
-    fps = read_json(path).get("fps", NTU_FPS)
-    if isinstance(fps, bool) or not isinstance(fps, (int, float)) or not fps > 0:
-        raise ValueError(f"{path}: field 'fps': expected a positive number of frames per second, got {fps!r}")
-    return float(fps)
+    return check_fps(read_json(path).get("fps", NTU_FPS), f"{path}: field 'fps'")
+
+
+def _frame_rate(data_dir: Path, fps) -> tuple[float, str]:
+    """The frame rate of the data at ``data_dir`` and where it comes from: ``fps`` as the user gave it,
+    else the folder's ``dataset.json``, else NTU's 30, assumed (a folder does not say its rate)."""
+    if fps is not None:
+        return check_fps(fps), "given"
+    folder = data_dir if data_dir.is_dir() else data_dir.parent
+    if (folder / "dataset.json").is_file():
+        return declared_fps(folder), f"declared in {folder / 'dataset.json'}"
+    return NTU_FPS, "assumed: NTU's rate, the data declare none (give the rate with --data-fps)"
 
 
 def _read_cache_or_none(cache_file: Path, log) -> SkeletonSet | None:
@@ -527,6 +542,7 @@ def load(
     workers: int | None = None,
     strict: bool = False,
     log=print,
+    fps: float | None = None,
 ) -> SkeletonSet:
     """Read a form of NTU RGB+D (``forms.FORMS``: a folder of ``*.skeleton`` files, or a toolkit's
     pickle, arrays or folder) into a ``SkeletonSet``.
@@ -545,6 +561,9 @@ def load(
     whose name holds a key of the files' names, sizes and modification times: changing, adding
     or removing a file makes a new key, hence a fresh parse. A damaged cache file is reported
     and rebuilt. A JSON copy of the manifest is written beside it.
+
+    ``fps``: the data's frame rate (skeleton rows a second), which the files do not say; None: the
+    folder's ``dataset.json``, else NTU's 30. ``manifest["fps_source"]`` says which.
     """
     data_dir = Path(data_dir).resolve()
     form = forms.detect_form(data_dir)
@@ -563,7 +582,7 @@ def load(
             data = _assemble_form(forms.read_form(data_dir, form), key)
         _save_cache(cache_file, data)
         write_json_atomic(cache_file.with_suffix(".manifest.json"), data.manifest)
-    data.manifest["fps"] = declared_fps(data_dir if data_dir.is_dir() else data_dir.parent)
+    data.manifest["fps"], data.manifest["fps_source"] = _frame_rate(data_dir, fps)
     bad = data.manifest.get("bad_files", {})
     if bad and strict:
         raise BadFilesError(data_dir, bad)
@@ -585,17 +604,23 @@ def load_or_generate(
     workers: int | None = None,
     strict: bool = False,
     log=print,
+    fps: float | None = None,
 ) -> SkeletonSet:
     """The chapters' entry point: ``load(data_dir)`` for a real NTU copy, or, when ``data_dir`` is
     None, the embedded synthetic dataset (``skelrnn.data.synthetic.generator``, with the ``synthetic`` overrides of
-    its config) generated once into ``cache_dir`` and then loaded like any NTU folder."""
+    its config) generated once into ``cache_dir`` and then loaded like any NTU folder. ``fps``: the
+    data's frame rate where the user gives it (``load``)."""
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    if data_dir is None:
-        config = SyntheticConfig(**(synthetic or {}))
-        tag = hashlib.sha256(json.dumps(config.to_dict(), sort_keys=True).encode()).hexdigest()[:12]
-        data_dir = cache / f"synthetic-{tag}"
-        synth.generate(data_dir, config, workers=workers)
-    return load(data_dir, cache_dir=cache, workers=workers, strict=strict, log=log)
+    if data_dir is not None:
+        return load(data_dir, cache_dir=cache, workers=workers, strict=strict, log=log, fps=fps)
+    config = SyntheticConfig(**(synthetic or {}))
+    tag = hashlib.sha256(json.dumps(config.to_dict(), sort_keys=True).encode()).hexdigest()[:12]
+    data_dir = cache / f"synthetic-{tag}"
+    synth.generate(data_dir, config, workers=workers)
+    data = load(data_dir, cache_dir=cache, workers=workers, strict=strict, log=log, fps=fps)
+    if fps is None:
+        data.manifest["fps_source"] = "the embedded data's, NTU's rate"
+    return data
 
 
 def export_samples(data: SkeletonSet) -> forms.FormSamples:

@@ -49,7 +49,7 @@ class TrainingChapter:
     def __init__(
         self, chapter: str, *, profile: str, seed: int = 0, results_dir=RESULTS_DIR, data_dir=None,
         runs_dir=None, strict: bool = False, executor: str = "local", ray_options: dict | None = None,
-        protocol: str = "cross_subject",
+        protocol: str = "cross_subject", data_fps: float | None = None,
     ):  # fmt: skip
         self.chapter = chapter_map.chapter(chapter)
         self.P = P = profiles.get(chapter, profile)
@@ -69,7 +69,7 @@ class TrainingChapter:
         # ``executor``: where the runs train (executors.make_executor): this machine, or a Ray cluster.
         # It starts with the first run that has no record: a chapter whose records all exist starts none.
         self.executor = make_executor(executor, P.workers, ray_options)
-        loaded = load_chapter_data(P, data_dir, strict, self.protocol)
+        loaded = load_chapter_data(P, data_dir, strict, self.protocol, data_fps)
         self.data, self.indices, self.frame_step = loaded.data, loaded.indices, loaded.frame_step
         self.notes += loaded.notes
         self._features: dict[str, dict] = {}
@@ -147,6 +147,8 @@ class TrainingChapter:
         order = dict.fromkeys(id(cell) for cell in cells)  # a cell's runs once, where it first appears
         runs = [run for key in order for run in done.get(key, [])]
         self.index_runs(runs)
+        if runs:
+            log(record_tables.run_endings(runs))
         return runs
 
     def index_runs(self, runs) -> None:

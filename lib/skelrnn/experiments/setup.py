@@ -33,13 +33,17 @@ class ChapterData:
     notes: list[str] = field(default_factory=list)
 
 
-def load_chapter_data(P, data_dir=None, strict: bool = False, protocol: str = "cross_subject") -> ChapterData:
+def load_chapter_data(
+    P, data_dir=None, strict: bool = False, protocol: str = "cross_subject", fps: float | None = None
+) -> ChapterData:
     """The data of the profile values ``P``: NTU RGB+D in any form the book reads (``data_dir``:
     ``loading.load``), else the embedded synthetic dataset with the profile's ``synthetic``
     settings; split by ``protocol`` (cross-subject, the thesis's, by default) with the profile's
-    sizes, frame rate and time-step budget (``splits.choose_splits``)."""
+    sizes, frame rate and time-step budget (``splits.choose_splits``). ``fps``: the data's own frame
+    rate where the user gives it (``loading.load``); the notes say which rate was used and why."""
     notes: list[str] = []
-    data = load_or_generate(data_dir, P.synthetic, strict=strict, log=notes.append)
+    data = load_or_generate(data_dir, P.synthetic, strict=strict, log=notes.append, fps=fps)
+    notes.append(f"frame rate: {data.fps:g} fps ({data.manifest['fps_source']})")
     if protocol_name(protocol) != "cross_subject":
         notes.append(f"protocol: {protocol_name(protocol)} (the thesis's is cross_subject)")
     indices, frame_step = choose_splits(

@@ -15,8 +15,10 @@ import numpy as np
 
 from skelrnn.core.identity import record_key
 from skelrnn.core.io import read_json, write_json_atomic
+from skelrnn.training.settings import EARLY_STOPPING
 
 __all__ = [
+    "run_endings",
     "table_frame",
     "display_table",
     "linked_table",
@@ -31,6 +33,13 @@ __all__ = [
     "write_cost_estimate",
     "read_cost_estimates",
 ]
+
+
+def run_endings(runs) -> str:
+    """How the runs ``[(cell, seed, record)]`` ended, counted: by early stopping (the validation
+    accuracy stopped improving until the rate reached its minimum) or at their budget of updates."""
+    early = sum(record.stopped == EARLY_STOPPING for _cell, _seed, record in runs)
+    return f"{len(runs)} runs: {early} ended by early stopping, {len(runs) - early} at their budget of updates"
 
 
 def table_frame(runs):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from skelrnn.core.backend import default_pad_multiple
 from skelrnn.core.identity import identity_dict
 
-__all__ = ["TrainConfig", "PlateauSchedule", "update_budget"]
+__all__ = ["TrainConfig", "PlateauSchedule", "update_budget", "EARLY_STOPPING", "BUDGET_SPENT"]
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,12 @@ class TrainConfig:
         return identity_dict(self, {"inattention_steps": None})  # added with chapter 07
 
 
+# How a run ends (``PlateauSchedule.stopped``, kept in its record): early stopping took the rate to
+# its minimum, or the budget of updates was spent first.
+EARLY_STOPPING = "minimum learning rate reached"
+BUDGET_SPENT = "budget spent"
+
+
 class PlateauSchedule:
     """Early stopping with learning-rate decay (thesis 3.2), as a state that sees one evaluation at a time.
 
@@ -129,9 +135,9 @@ class PlateauSchedule:
             s["learning_rate"] *= cfg.lr_decay
             s["wait"] = 0
             if s["learning_rate"] < cfg.min_learning_rate * (1 - 1e-9):
-                s["stopped"] = "minimum learning rate reached"
+                s["stopped"] = EARLY_STOPPING
         if data_spent and s["stopped"] is None:
-            s["stopped"] = "budget spent"
+            s["stopped"] = BUDGET_SPENT
         return improved
 
 

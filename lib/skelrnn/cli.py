@@ -138,14 +138,13 @@ def _check_backend() -> str:
     return backend
 
 
-def _check_data_dir(path: Path | None, label: str = "--data-dir") -> str | None:
-    """The form of ``path`` (``forms.detect_form``), or a clear exit before any chapter starts."""
+def _check_data_dir(path: Path | None, label: str = "--data-dir") -> None:
+    """A clear exit before any chapter starts unless ``path`` is a form the book reads (``forms.detect_form``)."""
     if path is not None:
         try:
-            return forms.detect_form(path)
+            forms.detect_form(path)
         except FileNotFoundError as err:
             raise SystemExit(f"{label} {err}") from None
-    return None
 
 
 def _warn_without_gpu(results_dir: Path, root: Path | None = None) -> None:

@@ -213,10 +213,16 @@ class SkeletonSet:
         on NTU RGB+D 120 only, which defines it)."""
         if not self.has_names:
             return sorted(self.given_splits)
-        offered = ["cross_subject", "cross_view"]
-        if dataset_of(self.names) == "NTU RGB+D 120":
-            offered.append("cross_setup")
-        return [p for p in offered if all(len(idx) for idx in split_indices(self.names, p, validation=False).values())]
+        return [p for p in self.defined_protocols()
+                if all(len(idx) for idx in split_indices(self.names, p, validation=False).values())]  # fmt: skip
+
+    def defined_protocols(self) -> list[str]:
+        """The protocols the release of these names defines: cross-subject and cross-view, and
+        cross-setup on NTU RGB+D 120 (``protocols.dataset_of``); for a form without names, its own."""
+        if not self.has_names:
+            return sorted(self.given_splits)
+        ntu120 = dataset_of(self.names) == "NTU RGB+D 120"
+        return ["cross_subject", "cross_view"] + (["cross_setup"] if ntu120 else [])
 
     def split(self, protocol: str = "cross_subject", validation: bool = True) -> dict[str, np.ndarray]:
         """Sample indices of ``train``, ``validation`` (if asked) and ``test``: by the names
@@ -333,28 +339,36 @@ def _assemble(results: list[dict], source: str, key: str, misnamed: dict[str, st
             f"{source}: no usable skeleton sequence in {len(results) + len(bad)} files"
             + (f" ({len(bad)} could not be read: {'; '.join(bad.values())})" if bad else "")
         )
-    lengths = np.array([len(r["xyz"]) for r in kept])
-    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-    second = np.concatenate([r["second"] if r["second"] is not None else np.zeros_like(r["xyz"]) for r in kept])
     manifest = {
         "source": source,
         "key": key,
         "files": len(results) + len(bad),
-        "samples": len(kept),
         "bad_files": dict(sorted(bad.items())),
         "skipped": {r["name"]: _why_skipped(r) for r in results if "skipped" in r},
-        "repaired": {r["name"]: int(r["failed"].sum()) for r in kept if r["failed"].any()},
-        "rejected_bodies": {r["name"]: r["rejected"] for r in kept if r["rejected"]},
-        "two_bodies": sum(r["second"] is not None for r in kept),
     }
+    return _stack(kept, [skeleton_format.parse_sample_name(r["name"]) for r in kept], manifest)
+
+
+def _stack(kept: list[dict], names: list, manifest: dict, **fields) -> SkeletonSet:
+    """The ``SkeletonSet`` of the samples ``kept`` (``_keep_actors`` results, in order) named ``names``:
+    their arrays end to end, and in ``manifest`` their counts by ``name`` (samples, repaired frames,
+    rejected bodies, second bodies). ``fields``: the set's other fields (``ids``, ``given_splits``)."""
+    lengths = np.array([len(r["xyz"]) for r in kept])
+    manifest.update(
+        samples=len(kept),
+        repaired={r["name"]: int(r["failed"].sum()) for r in kept if r["failed"].any()},
+        rejected_bodies={r["name"]: r["rejected"] for r in kept if r["rejected"]},
+        two_bodies=sum(r["second"] is not None for r in kept),
+    )
     return SkeletonSet(
-        names=[skeleton_format.parse_sample_name(r["name"]) for r in kept],
+        names=names,
         xyz=np.concatenate([r["xyz"] for r in kept]),
         failed=np.concatenate([r["failed"] for r in kept]),
-        offsets=offsets,
-        second=second,
+        offsets=np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
+        second=np.concatenate([r["second"] if r["second"] is not None else np.zeros_like(r["xyz"]) for r in kept]),
         has_second=np.array([r["second"] is not None for r in kept]),
         manifest=manifest,
+        **fields,
     )
 
 
@@ -452,12 +466,12 @@ def _read_cache_or_none(cache_file: Path, log) -> SkeletonSet | None:
         return None
 
 
-def source_files(path) -> list[Path]:
-    """The files that make up the dataset at ``path`` in its form (``forms.detect_form``): the
-    ``.skeleton`` files of a folder, a toolkit's file, or the files of its folder. Their names,
+def source_files(path, form: str | None = None) -> list[Path]:
+    """The files that make up the dataset at ``path`` in its ``form`` (default: ``forms.detect_form``):
+    the ``.skeleton`` files of a folder, a toolkit's file, or the files of its folder. Their names,
     sizes and modification times key the cache (and the book's chapter cache)."""
     path = Path(path)
-    form = forms.detect_form(path)
+    form = form or forms.detect_form(path)
     if path.is_file():
         return [path]
     if form == forms.SKELETON_FOLDER:
@@ -478,7 +492,7 @@ def _assemble_form(samples: forms.FormSamples, key: str) -> SkeletonSet:
         bodies, sample_id = samples.bodies[i], samples.ids[i]
         name = samples.names[i] if samples.names is not None else \
             skeleton_format.SampleName(0, 0, 0, 0, int(samples.labels[i]) + 1)  # fmt: skip
-        r = _keep_actors(_sequence_of_bodies(bodies, sample_id), str(name), sample_id)
+        r = _keep_actors(_sequence_of_bodies(bodies, sample_id), sample_id, sample_id)  # counted by sample id
         if "skipped" in r:
             skipped[sample_id] = r["skipped"]
             continue
@@ -488,30 +502,18 @@ def _assemble_form(samples: forms.FormSamples, key: str) -> SkeletonSet:
         faults = "; ".join(list(samples.quarantine.values())[:3])
         raise ValueError(f"{samples.source}: no usable skeleton sequence in {len(samples) + len(samples.quarantine)} "
                          f"samples ({len(samples.quarantine)} with faults: {faults})")  # fmt: skip
-    lengths = np.array([len(r["xyz"]) for _, r in kept])
     manifest = {
         "source": samples.source, "key": key, "form": samples.form, "names": samples.names is not None,
-        "files": len(samples) + len(samples.quarantine), "samples": len(kept),
-        "bad_files": dict(sorted(samples.quarantine.items())), "skipped": skipped,
-        "repaired": {r["path"]: int(r["failed"].sum()) for _, r in kept if r["failed"].any()},
-        "rejected_bodies": {r["path"]: r["rejected"] for _, r in kept if r["rejected"]},
-        "two_bodies": sum(r["second"] is not None for _, r in kept),
-        "lost": samples.lost, "precision": samples.precision,
+        "files": len(samples) + len(samples.quarantine), "bad_files": dict(sorted(samples.quarantine.items())),
+        "skipped": skipped, "lost": samples.lost, "precision": samples.precision,
         "centring": forms.samples.describe_centring(samples.bodies),
     }  # fmt: skip
-    given = {protocol: {part: np.array([position[i] for i in idx if i in position], dtype=np.int64)
-                        for part, idx in parts.items()} for protocol, parts in samples.splits.items()}  # fmt: skip
-    return SkeletonSet(
-        names=[name for name, _ in kept],
-        xyz=np.concatenate([r["xyz"] for _, r in kept]),
-        failed=np.concatenate([r["failed"] for _, r in kept]),
-        offsets=np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
-        second=np.concatenate([r["second"] if r["second"] is not None else np.zeros_like(r["xyz"]) for _, r in kept]),
-        has_second=np.array([r["second"] is not None for _, r in kept]),
-        manifest=manifest,
-        ids=None if samples.names is not None else [r["path"] for _, r in kept],
-        given_splits=given if samples.names is None else {},
-    )
+    nameless = {}  # without names, the samples' ids and the file's splits, renumbered to the kept samples
+    if samples.names is None:
+        given = {protocol: {part: np.array([position[i] for i in idx if i in position], dtype=np.int64)
+                            for part, idx in parts.items()} for protocol, parts in samples.splits.items()}  # fmt: skip
+        nameless = {"ids": [r["name"] for _, r in kept], "given_splits": given}
+    return _stack([r for _, r in kept], [name for name, _ in kept], manifest, **nameless)
 
 
 def form_notes(data: SkeletonSet) -> list[str]:
@@ -571,7 +573,7 @@ def load(
         paths, misnamed = _skeleton_files(data_dir)
         key = _files_key(sorted([*paths, *(data_dir / name for name in misnamed)]))
     else:
-        key = _files_key(source_files(data_dir))
+        key = _files_key(source_files(data_dir, form))
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     cache_file = cache / f"{data_dir.name}-{key[:24]}.npz"
     data = _read_cache_or_none(cache_file, log)
@@ -644,7 +646,8 @@ def export_samples(data: SkeletonSet) -> forms.FormSamples:
 
 def describe_source(data: SkeletonSet, lines: int = 5) -> str:
     """What the data chapter shows of the source: the first ``lines`` lines of the first ``.skeleton``
-    file, or, for a toolkit's form, which form it is and what it lost (``form_notes``)."""
+    file, or, for a toolkit's form, which form it is and its first sample (length, bodies, where the
+    spine starts: a toolkit's centring shows there)."""
     source = Path(data.manifest.get("source", "."))
     if data.manifest.get("form", forms.SKELETON_FOLDER) == forms.SKELETON_FOLDER:
         first_file = source / f"{data.names[0]}.skeleton"

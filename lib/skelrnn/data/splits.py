@@ -130,7 +130,7 @@ def choose_splits(
     (``check_splits``)."""
     rng = np.random.default_rng(seed)
     protocol = protocol_name(protocol)
-    if protocol == "cross_setup" and data.has_names and dataset_of(data.names) != "NTU RGB+D 120":
+    if data.has_names and protocol not in data.defined_protocols():  # only cross-setup, on NTU RGB+D's names
         offered = ", ".join(data.protocols())
         raise ValueError(f"{data.manifest.get('source', 'the dataset')}: the cross_setup protocol is NTU RGB+D 120's "
                          f"and these are NTU RGB+D's setups (S001-S017); their protocols: {offered}")  # fmt: skip
